@@ -1,0 +1,90 @@
+/**
+ * Building new bodies for writes: system fields stamped, per-field clocks advanced for the
+ * fields that changed, and every field the caller did not touch (including unknown fields a
+ * newer schema wrote) carried over untouched.
+ */
+import { SCHEMA_VERSION, schemaOf } from './schema';
+import { SYSTEM_FIELDS, type BaseDoc, type DocType } from './types';
+
+/** Who writes and when: filled by the repo on every write. */
+export interface WriteStamp {
+  user: string;
+  deviceId: string;
+  /** HLC timestamp of this write. */
+  hlc: string;
+}
+
+type Body = Record<string, unknown>;
+const SYSTEM = new Set<string>(SYSTEM_FIELDS);
+
+/** Deterministic JSON with sorted object keys, for comparing and hashing bodies. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value as Body)
+    .filter((k) => (value as Body)[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Body)[k])}`).join(',')}}`;
+}
+
+/** Stamps a brand-new document: every data field gets the write's clock. */
+export function stampNew<T extends BaseDoc>(
+  type: DocType,
+  id: string,
+  owner: string,
+  fields: Body,
+  stamp: WriteStamp,
+): T {
+  const data: Body = {};
+  const fieldClock: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (SYSTEM.has(k) || v === undefined) continue;
+    data[k] = v;
+    fieldClock[k] = stamp.hlc;
+  }
+  return {
+    ...data,
+    _id: id,
+    type,
+    schema: SCHEMA_VERSION[type],
+    owner,
+    updatedAt: stamp.hlc,
+    updatedBy: stamp.user,
+    deviceId: stamp.deviceId,
+    fieldClock,
+  } as T;
+}
+
+/**
+ * Applies a patch to an existing document. Only fields whose value really changes get a new
+ * field clock; `undefined` in the patch removes a field. Unknown fields are preserved and a
+ * newer schema number is never lowered. Returns null when the patch changes nothing.
+ */
+export function applyPatch<T extends BaseDoc>(
+  existing: T,
+  patch: Body,
+  stamp: WriteStamp,
+): T | null {
+  const next: Body = { ...existing };
+  const fieldClock: Record<string, string> = { ...(existing.fieldClock ?? {}) };
+  let changed = false;
+  for (const [k, v] of Object.entries(patch)) {
+    if (SYSTEM.has(k) || k.startsWith('_')) continue;
+    if (canonicalJson(existing[k]) === canonicalJson(v) && (v !== undefined) === k in existing)
+      continue;
+    if (v === undefined) delete next[k];
+    else next[k] = v;
+    fieldClock[k] = stamp.hlc;
+    changed = true;
+  }
+  if (!changed) return null;
+  return {
+    ...next,
+    schema: Math.max(schemaOf(existing), SCHEMA_VERSION[existing.type]),
+    updatedAt: stamp.hlc,
+    updatedBy: stamp.user,
+    deviceId: stamp.deviceId,
+    fieldClock,
+  } as T;
+}

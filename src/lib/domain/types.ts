@@ -1,0 +1,148 @@
+/** Document types of Outpost (DESIGN.md section 4) and their shapes. */
+
+export const DOC_TYPES = ['account', 'stop', 'event', 'note', 'task'] as const;
+export type DocType = (typeof DOC_TYPES)[number];
+
+/** Fields every Outpost document carries. Unknown fields written by newer schemas are kept. */
+export interface BaseDoc {
+  _id: string;
+  _rev?: string;
+  _deleted?: boolean;
+  _conflicts?: string[];
+  type: DocType;
+  /** Schema version of the body (integer, additive changes only). */
+  schema: number;
+  /** User name that owns the document (the rep it belongs to). */
+  owner: string;
+  /** HLC of the last write. */
+  updatedAt: string;
+  /** User name of the last writer. */
+  updatedBy: string;
+  /** Device id of the last writer. */
+  deviceId: string;
+  /** HLC of the last write of each field, for per-field last-writer-wins merges. */
+  fieldClock?: Record<string, string>;
+  [unknownField: string]: unknown;
+}
+
+export interface Address {
+  street: string;
+  city: string;
+  postalCode?: string;
+  region?: string;
+  country?: string;
+}
+
+export interface Contact {
+  name: string;
+  role?: string;
+  phone?: string;
+  email?: string;
+}
+
+export interface AccountDoc extends BaseDoc {
+  type: 'account';
+  name: string;
+  address: Address;
+  /** Optional coordinates for the maps link. */
+  geo?: { lat: number; lng: number };
+  phone?: string;
+  contacts: Contact[];
+  /** Short standing instructions ("deliveries at the back door"). */
+  info?: string;
+}
+
+/** Stop lifecycle; only moves forward. skipped/cancelled are set by supervisors. */
+export const STOP_STATUSES = [
+  'planned',
+  'en_route',
+  'arrived',
+  'done',
+  'skipped',
+  'cancelled',
+] as const;
+export type StopStatus = (typeof STOP_STATUSES)[number];
+
+export interface TimeWindow {
+  /** Local time "HH:MM". */
+  start: string;
+  /** Local time "HH:MM". */
+  end: string;
+}
+
+export interface StopDoc extends BaseDoc {
+  type: 'stop';
+  /** Local calendar date "YYYY-MM-DD". */
+  date: string;
+  /** Position in the day's route, 1-based. */
+  seq: number;
+  accountId: string;
+  /** User name of the rep who makes the visit. */
+  assignee: string;
+  window: TimeWindow;
+  status: StopStatus;
+  /** What the visit is for ("Quarterly restock"). */
+  purpose?: string;
+}
+
+export const EVENT_KINDS = ['check_in', 'check_out'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Immutable, append-only record of something that happened at a stop. */
+export interface EventDoc extends BaseDoc {
+  type: 'event';
+  kind: EventKind;
+  stopId: string;
+  accountId: string;
+  /** When it happened: device time corrected by the server offset (ISO 8601). */
+  occurredAt: string;
+  /** The raw device clock at that moment (ISO 8601). */
+  deviceTime: string;
+}
+
+export interface NoteDoc extends BaseDoc {
+  type: 'note';
+  text: string;
+  accountId: string;
+  /** Set when the note was written at a stop. */
+  stopId?: string;
+  createdAt: string;
+}
+
+export interface TaskDoc extends BaseDoc {
+  type: 'task';
+  stopId: string;
+  title: string;
+  done: boolean;
+  /** Corrected time (ISO) when it was last marked done. */
+  doneAt?: string;
+}
+
+export type OutpostDoc = AccountDoc | StopDoc | EventDoc | NoteDoc | TaskDoc;
+
+/** Maps a type name to its document interface. */
+export interface DocByType {
+  account: AccountDoc;
+  stop: StopDoc;
+  event: EventDoc;
+  note: NoteDoc;
+  task: TaskDoc;
+}
+
+/** Fields the repo maintains; callers never set them directly. */
+export const SYSTEM_FIELDS = [
+  '_id',
+  '_rev',
+  'type',
+  'schema',
+  'owner',
+  'updatedAt',
+  'updatedBy',
+  'deviceId',
+  'fieldClock',
+] as const;
+
+/** True when the value names a known document type. */
+export function isDocType(value: unknown): value is DocType {
+  return typeof value === 'string' && (DOC_TYPES as readonly string[]).includes(value);
+}

@@ -1,0 +1,17 @@
+/** The repo: typed commands and queries over a db passed in (DESIGN.md section 1). */
+import type { LocalDb } from '../db/pouch';
+import { createCommands } from './commands';
+import { createQueries } from './queries';
+import { createStore, type RepoContext } from './store';
+
+export type { RepoContext } from './store';
+export type { AccountDetail, DayRoute, RouteStop, StopDetail } from './queries';
+export type { AccountPatch, EventResult } from './commands';
+
+/** Creates the repo for one user on one local database. */
+export function createRepo(db: LocalDb, ctx: RepoContext) {
+  const store = createStore(db, ctx);
+  return { db, ctx, ...createQueries(store), ...createCommands(store) };
+}
+
+export type Repo = ReturnType<typeof createRepo>;

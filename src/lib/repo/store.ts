@@ -1,0 +1,128 @@
+/** Reading and writing typed documents on a local db: migration on read, validation on write. */
+import type { Hlc } from '../clock/hlc';
+import type { LocalDb } from '../db/pouch';
+import { assertValid } from '../domain/validate';
+import { migrate } from '../domain/schema';
+import { applyPatch, stampNew, type WriteStamp } from '../domain/stamp';
+import { newId } from '../domain/ids';
+import type { DocByType, DocType } from '../domain/types';
+import { createError, toOutpostError } from '../errors';
+
+/** Who is using the repo: passed in, never global. */
+export interface RepoContext {
+  /** Signed-in user name. */
+  user: string;
+  role: 'rep' | 'supervisor';
+  /** The device's hybrid logical clock (carries the device id). */
+  clock: Hlc;
+}
+
+/** How many times a read-modify-write is retried after a 409 from a concurrent local write. */
+const MAX_RETRIES = 5;
+
+/** Typed document access shared by the repo's commands and queries. */
+export interface Store {
+  readonly db: LocalDb;
+  readonly ctx: RepoContext;
+  /** A stamp for a write happening now. */
+  stamp(): WriteStamp;
+  /** Reads a document of a type, migrated to this build's schema; throws not_found. */
+  get<T extends DocType>(type: T, id: string): Promise<DocByType[T]>;
+  /** Like get, but resolves null when missing or deleted. */
+  find<T extends DocType>(type: T, id: string): Promise<DocByType[T] | null>;
+  /** Creates a new document (validated); `id` defaults to a fresh `<type>:<uuid v7>`. */
+  create<T extends DocType>(
+    type: T,
+    fields: Record<string, unknown>,
+    opts?: { id?: string; owner?: string },
+  ): Promise<DocByType[T]>;
+  /**
+   * Read-modify-write: `change` gets the current doc and returns a patch (or null for no
+   * change). Retried on local 409s. Returns the stored doc.
+   */
+  update<T extends DocType>(
+    type: T,
+    id: string,
+    change: (current: DocByType[T]) => Record<string, unknown> | null,
+  ): Promise<DocByType[T]>;
+}
+
+function checkType<T extends DocType>(
+  type: T,
+  id: string,
+  doc: Record<string, unknown>,
+): DocByType[T] {
+  if (doc.type !== type) {
+    throw createError('not_found', { message: `${id} is not a ${type}.`, status: 404 });
+  }
+  return migrate(type, doc) as unknown as DocByType[T];
+}
+
+/** Creates the typed store over a db for a user. */
+export function createStore(db: LocalDb, ctx: RepoContext): Store {
+  const stamp = (): WriteStamp => ({
+    user: ctx.user,
+    deviceId: ctx.clock.deviceId,
+    hlc: ctx.clock.now(),
+  });
+
+  async function find<T extends DocType>(type: T, id: string): Promise<DocByType[T] | null> {
+    try {
+      return checkType(type, id, await db.get(id));
+    } catch (err) {
+      const e = toOutpostError(err);
+      if (e.code === 'not_found') return null;
+      throw e;
+    }
+  }
+
+  async function get<T extends DocType>(type: T, id: string): Promise<DocByType[T]> {
+    const doc = await find(type, id);
+    if (!doc)
+      throw createError('not_found', { message: `${type} ${id} was not found on this device.` });
+    return doc;
+  }
+
+  async function put<T>(doc: T): Promise<T> {
+    assertValid(doc);
+    try {
+      const res = await db.put(doc as unknown as PouchDB.Core.PutDocument<Record<string, unknown>>);
+      return { ...doc, _rev: res.rev };
+    } catch (err) {
+      throw toOutpostError(err);
+    }
+  }
+
+  return {
+    db,
+    ctx,
+    stamp,
+    get,
+    find,
+    async create(type, fields, opts = {}) {
+      const id = opts.id ?? newId(type);
+      const doc = stampNew<DocByType[typeof type]>(
+        type,
+        id,
+        opts.owner ?? ctx.user,
+        fields,
+        stamp(),
+      );
+      return put(doc);
+    },
+    async update(type, id, change) {
+      for (let attempt = 0; ; attempt++) {
+        const current = await get(type, id);
+        const patch = change(current);
+        if (!patch) return current;
+        const next = applyPatch(current, patch, stamp());
+        if (!next) return current;
+        try {
+          return await put(next);
+        } catch (err) {
+          if (toOutpostError(err).code !== 'conflict' || attempt >= MAX_RETRIES) throw err;
+        }
+      }
+    },
+  };
+}

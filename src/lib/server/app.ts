@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import type { ErrorRequestHandler, Express, Response } from 'express';
+import type { ServerScope } from 'nano';
+import { createCouchProxy } from './couch/proxy';
+import { enrolDevice, enrolErrorResponse, parseEnrolRequest } from './enrol';
+import type { Provisioner } from './provision/provision';
+
+/** Options for {@link createApp}. */
+export interface AppOptions {
+  /** Directory holding the SvelteKit static build (adapter-static output, with index.html). */
+  buildDir: string;
+  /** The CouchDB behind `/couch` and enrolment; without it `/couch` answers 404. */
+  couch?: {
+    /** Base URL of CouchDB (no credentials). */
+    target: () => string;
+    /** nano with admin credentials, for enrolment only. */
+    admin: ServerScope;
+    provisioner: Provisioner;
+  };
+}
+
+/** Options for {@link startServer}. */
+export interface ServerOptions extends AppOptions {
+  port: number;
+  host: string;
+}
+
+/** A running server: its browsable URL and a way to stop it (safe to call twice). */
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const NO_CACHE = 'no-cache';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Always revalidated, so a new deployment (and a new service worker) is seen at once. */
+const REVALIDATED = new Set(['/service-worker.js', '/manifest.webmanifest', '/index.html']);
+/** Paths that look like files: a miss is a 404, never the SPA shell. */
+const FILE_LIKE = /\.(?:js|mjs|css|map|json|webmanifest|png|jpe?g|gif|svg|ico|webp|woff2?|txt)$/i;
+
+/** The app's version, as in package.json. */
+export const appVersion: string = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** Builds the express app that serves the static SPA build, its offline shell and /api. */
+export function createApp({ buildDir, couch }: AppOptions): Express {
+  const root = path.resolve(buildDir);
+  const shell = path.join(root, 'index.html');
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/api/health', (_req, res) => {
+    res.set('Cache-Control', NO_CACHE).json({ ok: true, version: appVersion });
+  });
+  if (couch) {
+    app.post('/api/enrol', express.json({ limit: '16kb' }), (req, res) => {
+      res.set('Cache-Control', NO_CACHE);
+      Promise.resolve()
+        .then(() => parseEnrolRequest(req.body))
+        .then((body) =>
+          enrolDevice(
+            { couch: couch.admin, couchUrl: couch.target(), provisioner: couch.provisioner },
+            body,
+          ),
+        )
+        .then(
+          (result) => res.status(201).json(result),
+          (error: unknown) => {
+            const { status, body } = enrolErrorResponse(error);
+            res.status(status).json(body);
+          },
+        );
+    });
+  }
+  app.use('/api', (req, res) => notFound(res, `no API route ${req.method} ${req.originalUrl}`));
+  if (couch) {
+    const proxy = createCouchProxy(couch.target);
+    app.use('/couch', (req, res) => proxy(req, res));
+  } else {
+    app.use('/couch', (_req, res) => notFound(res, 'CouchDB is not configured on this server'));
+  }
+
+  app.use(
+    express.static(root, {
+      index: false,
+      setHeaders(res, filePath) {
+        const urlPath = '/' + path.relative(root, filePath).split(path.sep).join('/');
+        if (urlPath.startsWith('/_app/immutable/')) res.setHeader('Cache-Control', IMMUTABLE);
+        else if (REVALIDATED.has(urlPath) || urlPath === '/_app/version.json') {
+          res.setHeader('Cache-Control', NO_CACHE);
+        }
+      },
+    }),
+  );
+
+  app.get(/.*/, (req, res, next) => {
+    if (req.path.startsWith('/_app/') || FILE_LIKE.test(req.path)) {
+      res.status(404).type('text/plain').send('Not found');
+      return;
+    }
+    res.set('Cache-Control', NO_CACHE);
+    res.sendFile(shell, { cacheControl: false }, (error) => {
+      if (error) next(error);
+    });
+  });
+
+  const onError: ErrorRequestHandler = (error, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Bad input (e.g. a body that is not JSON or too large): say so, no stack in the log.
+      res.status(status).json({ error: 'bad_request', reason: (error as Error).message });
+      return;
+    }
+    console.error(`${req.method} ${req.path} failed:`, (error as Error).message);
+    res.status(500).json({ error: 'internal_error', reason: 'The server could not answer.' });
+  };
+  app.use(onError);
+  return app;
+}
+
+/** Starts {@link createApp} on host:port (port 0 picks a free one) and resolves once listening. */
+export async function startServer({ port, host, buildDir }: ServerOptions): Promise<RunningServer> {
+  const server = createServer(createApp({ buildDir }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: actualPort } = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${actualPort}`,
+    close: () =>
+      (closed ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      })),
+  };
+}
+
+function notFound(res: Response, reason: string): void {
+  res.status(404).set('Cache-Control', NO_CACHE).json({ error: 'not_found', reason });
+}

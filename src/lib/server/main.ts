@@ -1,0 +1,107 @@
+// Node entry (`npm start`): builds the app when build/ is missing or stale, then serves it.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appVersion } from './app';
+import { readConfig } from './config';
+import { ensureDemoPeople, localDate, seedDemoDay } from './demo-seed';
+import { startOutpost } from './outpost';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const buildDir = path.join(root, 'build');
+const sources = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json'];
+
+/** Newest modification time (ms) of a file or of any file below a directory. */
+function newestMtime(target: string): number {
+  if (!existsSync(target)) return 0;
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(target)) {
+    newest = Math.max(newest, newestMtime(path.join(target, entry)));
+  }
+  return newest;
+}
+
+function buildIsStale(): boolean {
+  const shell = path.join(buildDir, 'index.html');
+  if (!existsSync(shell)) return true;
+  const builtAt = statSync(shell).mtimeMs;
+  return sources.some((source) => newestMtime(path.join(root, source)) > builtAt);
+}
+
+function runViteBuild(): Promise<void> {
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [vite, 'build'], { cwd: root, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`vite build failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  if (buildIsStale()) {
+    console.log('Building the app (build/ is missing or older than the sources)...');
+    await runViteBuild();
+  }
+  const config = readConfig(root);
+  const server = await startOutpost({
+    buildDir,
+    port: config.port,
+    host: config.host,
+    couchUrl: config.couchUrl,
+    embedded: { dataDir: config.dataDir, admin: config.admin, port: config.couchPort },
+  });
+  const lines = [
+    '',
+    `Outpost ${appVersion} is running at http://localhost:${new URL(server.url).port}`,
+    `  app          http://localhost:${new URL(server.url).port}/  (installable PWA, works offline once opened)`,
+    `  CouchDB      ${config.couchUrl ? server.couchUrl : `embedded, data in ${config.dataDir}`}`,
+    `  Fauxton      ${server.fauxtonUrl}`,
+  ];
+  if (!config.couchUrl) {
+    lines.push(
+      `  admin        ${config.admin.name} / ${config.admin.password}  (Fauxton; set OUTPOST_ADMIN_PASSWORD to choose)`,
+    );
+  }
+  if (config.demo) {
+    const date = localDate();
+    await ensureDemoPeople(server.couchAdmin, config.demoPassword);
+    const written = await seedDemoDay(server.couchAdmin, server.masterDb, date);
+    lines.push(
+      `  demo logins  ana / ${config.demoPassword}, ben / ${config.demoPassword} (reps), sam / ${config.demoPassword} (supervisor)`,
+      `  demo day     ${date}: ${written} new documents in master "${server.masterDb}"`,
+    );
+  }
+  lines.push('  stop         Ctrl+C', '');
+  console.log(lines.join('\n'));
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (closing) process.exit(1); // second signal: stop waiting
+    closing = true;
+    console.log(`\n${signal} received, shutting down...`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('Shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+// One failing request must never take the whole server down (see DESIGN.md section 10).
+process.on('unhandledRejection', (reason) => {
+  console.error('Unhandled promise rejection (server keeps running):', reason);
+});
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+/**
+ * The whole Outpost server process (DESIGN.md section 3): the static app, `/couch` in front of
+ * the embedded CouchDB-protocol server (default) or of a real CouchDB (COUCHDB_URL), `/api`,
+ * and the provisioner following `_users`.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Nano from 'nano';
+import { createApp } from './app';
+import { startEmbeddedCouch, type EmbeddedCouch } from './embedded/server';
+import { createProvisioner } from './provision/provision';
+import { DEFAULT_MASTER_DB } from './provision/names';
+import { watchUsers } from './users-watch';
+
+export interface OutpostOptions {
+  buildDir: string;
+  port: number;
+  host: string;
+  /** Admin URL of a real CouchDB (http://admin:pw@host:5984); unset = embedded server. */
+  couchUrl?: string;
+  /** Embedded server: data folder, admin, and its own loopback port (0 = any free one). */
+  embedded?: { dataDir: string; admin: { name: string; password: string }; port: number };
+  masterDb?: string;
+  log?: (message: string) => void;
+}
+
+export interface RunningOutpost {
+  /** The app's URL. */
+  url: string;
+  /** CouchDB base URL as the server reaches it (no credentials). */
+  couchUrl: string;
+  /** Fauxton's URL. */
+  fauxtonUrl: string;
+  /** nano with admin credentials (server-side only). */
+  couchAdmin: Nano.ServerScope;
+  masterDb: string;
+  embedded: EmbeddedCouch | null;
+  close(): Promise<void>;
+}
+
+/** Splits an admin URL into a credential-free base URL and the admin's name and password. */
+export function splitAdminUrl(adminUrl: string): { url: string; name: string; password: string } {
+  const u = new URL(adminUrl);
+  const name = decodeURIComponent(u.username);
+  const password = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  return { url: u.toString().replace(/\/$/, ''), name, password };
+}
+
+const basic = (name: string, password: string) =>
+  'Basic ' + Buffer.from(`${name}:${password}`).toString('base64');
+
+/** Starts the Outpost server and resolves once it listens and master is provisioned. */
+export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const masterDb = opts.masterDb ?? DEFAULT_MASTER_DB;
+  let embedded: EmbeddedCouch | null = null;
+  let couch: { url: string; name: string; password: string };
+  if (opts.couchUrl) {
+    couch = splitAdminUrl(opts.couchUrl);
+  } else {
+    if (!opts.embedded) throw new Error('Either couchUrl or embedded options are required');
+    embedded = await startEmbeddedCouch({
+      dataDir: opts.embedded.dataDir,
+      admin: opts.embedded.admin,
+      host: '127.0.0.1',
+      port: opts.embedded.port,
+      log,
+    });
+    couch = { url: embedded.url, ...opts.embedded.admin };
+  }
+  const adminUrl = new URL(couch.url);
+  adminUrl.username = encodeURIComponent(couch.name);
+  adminUrl.password = encodeURIComponent(couch.password);
+  const couchAdmin = Nano({ url: adminUrl.toString() });
+  const provisioner = createProvisioner({
+    couch: couchAdmin,
+    masterDb,
+    replicationUrl: couch.url,
+    adminAuthorization: basic(couch.name, couch.password),
+    log,
+  });
+  await provisioner.provisionAll();
+  const stopWatching = watchUsers(couchAdmin, provisioner, log);
+
+  const app = createApp({
+    buildDir: opts.buildDir,
+    couch: { target: () => couch.url, admin: couchAdmin, provisioner },
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    couchUrl: couch.url,
+    fauxtonUrl: `${couch.url}/_utils/`,
+    couchAdmin,
+    masterDb,
+    embedded,
+    close: () =>
+      (closed ??= (async () => {
+        stopWatching();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await embedded?.close();
+      })()),
+  };
+}

@@ -1,0 +1,33 @@
+/** Names of Outpost's databases, users and roles (DESIGN.md section 8). */
+
+/** Default name of the team's master database. */
+export const DEFAULT_MASTER_DB = 'outpost';
+
+/** Separates the owner from the device id in a device user's name: `ana~dev-1a2b`. */
+export const DEVICE_SEPARATOR = '~';
+
+/** The per-user database of a user: `userdb-<hex of the UTF-8 name>` (CouchDB's convention). */
+export function userDbName(name: string): string {
+  return `userdb-${Buffer.from(name, 'utf8').toString('hex')}`;
+}
+
+/** The role that lets a device write as its owner: `owner:<name>`. */
+export function ownerRole(name: string): string {
+  return `owner:${name}`;
+}
+
+/** True when a `_users` name is a device credential rather than a person. */
+export function isDeviceUser(name: string): boolean {
+  return name.includes(DEVICE_SEPARATOR);
+}
+
+/** The `_users` name of one device of a user. */
+export function deviceUserName(owner: string, deviceId: string): string {
+  return `${owner}${DEVICE_SEPARATOR}${deviceId}`;
+}
+
+/** Ids of the two server-side replications of a user's database. */
+export function replicationIds(name: string): { pull: string; push: string } {
+  const hex = Buffer.from(name, 'utf8').toString('hex');
+  return { pull: `outpost-pull-${hex}`, push: `outpost-push-${hex}` };
+}

@@ -1,0 +1,38 @@
+/** Provisions people added or changed in `_users` (by the CLI or an admin in Fauxton). */
+import type { ServerScope } from 'nano';
+import type { Provisioner } from './provision/provision';
+
+/** Follows `_users` changes and runs the provisioner (one run at a time); returns a stop function. */
+export function watchUsers(
+  couch: ServerScope,
+  provisioner: Provisioner,
+  log: (m: string) => void,
+): () => void {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = provisioner
+      .provisionAll()
+      .then(
+        () => undefined,
+        (err: unknown) => log(`provisioning failed: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+  };
+  const reader = couch.use('_users').changesReader;
+  reader
+    .start({ since: 'now', includeDocs: false })
+    .on('batch', () => run())
+    .on('error', (err: unknown) => log(`_users watch error: ${(err as Error).message}`));
+  return () => reader.stop();
+}

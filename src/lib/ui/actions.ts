@@ -1,0 +1,77 @@
+/**
+ * What the rep can do on the screens: each intent writes through the repo (local, fast) and
+ * reports the outcome in words as a toast. Components call these and never touch the repo.
+ */
+import type { Repo } from '$lib/repo';
+import { toOutpostError, type OutpostError } from '$lib/errors';
+import { clockTime } from './format';
+import type { Toasts } from './toasts.svelte';
+
+/** The outcome of a form's save: null when stored, else the error (with field messages). */
+export type SaveResult = OutpostError | null;
+
+/** Builds the UI intents over a repo; `isOnline` only changes the wording of confirmations. */
+export function createActions(repo: Repo, toasts: Toasts, isOnline: () => boolean) {
+  const offline = () => (isOnline() ? '' : ' (offline)');
+
+  /** Runs a write; toasts its confirmation, or its error unless a form shows it by field. */
+  async function attempt(write: () => Promise<string | null>): Promise<SaveResult> {
+    try {
+      const confirmation = await write();
+      if (confirmation) toasts.info(`${confirmation}${offline()}`);
+      return null;
+    } catch (err) {
+      const error = toOutpostError(err);
+      // Field messages are shown next to their fields by the form; anything else as a toast.
+      if (Object.keys(error.fields).length === 0) toasts.error(error.message);
+      return error;
+    }
+  }
+
+  return {
+    /** Checks in at a stop; `eventId` is made at tap time so a retry never records twice. */
+    checkIn: (stopId: string, eventId: string) =>
+      attempt(async () => {
+        const { event } = await repo.checkIn(stopId, { eventId });
+        return `Checked in ${clockTime(event.occurredAt)}`;
+      }),
+
+    /** Checks out of a stop; idempotent like checkIn. */
+    checkOut: (stopId: string, eventId: string) =>
+      attempt(async () => {
+        const { event } = await repo.checkOut(stopId, { eventId });
+        return `Checked out ${clockTime(event.occurredAt)}`;
+      }),
+
+    /** Adds a note to an account, optionally written at a stop. */
+    addNote: (input: { accountId: string; stopId?: string; text: string }) =>
+      attempt(async () => {
+        await repo.addNote(input);
+        return 'Note saved';
+      }),
+
+    /** Replaces a note's text. */
+    editNote: (noteId: string, text: string) =>
+      attempt(async () => {
+        await repo.editNote(noteId, text);
+        return 'Note updated';
+      }),
+
+    /** Adds a to-do to a stop. */
+    addTask: (stopId: string, title: string) =>
+      attempt(async () => {
+        await repo.addTask(stopId, title);
+        return 'Task added';
+      }),
+
+    /** Ticks or unticks a task (the checkbox itself is the confirmation). */
+    setTaskDone: (taskId: string, done: boolean) =>
+      attempt(async () => {
+        await repo.setTaskDone(taskId, done);
+        return null;
+      }),
+  };
+}
+
+/** The intents the pages dispatch to. */
+export type Actions = ReturnType<typeof createActions>;
