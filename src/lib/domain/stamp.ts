@@ -59,16 +59,24 @@ export function stampNew<T extends BaseDoc>(
 /**
  * Applies a patch to an existing document. Only fields whose value really changes get a new
  * field clock; `undefined` in the patch removes a field. Unknown fields are preserved and a
- * newer schema number is never lowered. Returns null when the patch changes nothing.
+ * newer schema number is never lowered. System fields in the patch are ignored; `transfer`
+ * is the one way to change the owner. Returns null when nothing changes.
  */
 export function applyPatch<T extends BaseDoc>(
   existing: T,
   patch: Body,
   stamp: WriteStamp,
+  transfer?: { owner: string },
 ): T | null {
   const next: Body = { ...existing };
   const fieldClock: Record<string, string> = { ...(existing.fieldClock ?? {}) };
   let changed = false;
+  if (transfer && transfer.owner !== existing.owner) {
+    // Ownership moves only through an explicit transfer (a supervisor reassigning work).
+    next.owner = transfer.owner;
+    fieldClock.owner = stamp.hlc;
+    changed = true;
+  }
   for (const [k, v] of Object.entries(patch)) {
     if (SYSTEM.has(k) || k.startsWith('_')) continue;
     if (canonicalJson(existing[k]) === canonicalJson(v) && (v !== undefined) === k in existing)

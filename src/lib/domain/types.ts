@@ -83,6 +83,8 @@ export interface StopDoc extends BaseDoc {
   status: StopStatus;
   /** What the visit is for ("Quarterly restock"). */
   purpose?: string;
+  /** Reps this stop was assigned to before, so a reassignment also reaches the previous rep. */
+  formerAssignees?: string[];
 }
 
 export const EVENT_KINDS = ['check_in', 'check_out'] as const;

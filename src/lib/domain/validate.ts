@@ -174,6 +174,15 @@ function validateStop(doc: Obj, errors: FieldErrors): void {
     errors.status = `Status must be one of: ${STOP_STATUSES.join(', ')}.`;
   }
   text(errors, doc, 'purpose', 'Purpose', LIMITS.purpose, false);
+  const former = doc.formerAssignees;
+  if (
+    former !== undefined &&
+    (!Array.isArray(former) ||
+      former.length > 50 ||
+      !former.every((n) => typeof n === 'string' && n !== ''))
+  ) {
+    errors.formerAssignees = 'Former assignees must be a list of user names.';
+  }
 }
 
 function validateEvent(doc: Obj, errors: FieldErrors): void {

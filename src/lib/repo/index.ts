@@ -3,15 +3,23 @@ import type { LocalDb } from '../db/pouch';
 import { createCommands } from './commands';
 import { createQueries } from './queries';
 import { createStore, type RepoContext } from './store';
+import { createSupervisorCommands } from './supervisor';
 
 export type { RepoContext } from './store';
 export type { AccountDetail, DayRoute, RouteStop, StopDetail } from './queries';
 export type { AccountPatch, EventResult } from './commands';
+export type { RepDay } from './supervisor';
 
 /** Creates the repo for one user on one local database. */
 export function createRepo(db: LocalDb, ctx: RepoContext) {
   const store = createStore(db, ctx);
-  return { db, ctx, ...createQueries(store), ...createCommands(store) };
+  return {
+    db,
+    ctx,
+    ...createQueries(store),
+    ...createCommands(store),
+    ...createSupervisorCommands(store),
+  };
 }
 
 export type Repo = ReturnType<typeof createRepo>;

@@ -44,6 +44,7 @@ export interface Store {
     type: T,
     id: string,
     change: (current: DocByType[T]) => Record<string, unknown> | null,
+    transfer?: { owner: string },
   ): Promise<DocByType[T]>;
 }
 
@@ -110,12 +111,12 @@ export function createStore(db: LocalDb, ctx: RepoContext): Store {
       );
       return put(doc);
     },
-    async update(type, id, change) {
+    async update(type, id, change, transfer) {
       for (let attempt = 0; ; attempt++) {
         const current = await get(type, id);
         const patch = change(current);
         if (!patch) return current;
-        const next = applyPatch(current, patch, stamp());
+        const next = applyPatch(current, patch, stamp(), transfer);
         if (!next) return current;
         try {
           return await put(next);
