@@ -1,21 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userDbName, replicationIds } from '../../src/lib/server/provision/names';
 import { basicAuth, startTestCouch, type TestCouch } from './couch-harness';
+import { eventually } from './eventually';
 import { provisionTestTeam, type TestTeam } from './provision-harness';
-
-/** Polls until check() returns a truthy value or the deadline passes. */
-async function eventually<T>(
-  check: () => Promise<T | null | undefined | false>,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('provisioner', () => {
   let couch: TestCouch;
