@@ -47,7 +47,12 @@ describe('who may read and write what (per-user dbs, master, validate_doc_update
   });
 
   it("PUT /userdb-B/doc - rep A cannot write into rep B's db", async () => {
-    const r = await couch.as(a, 'PUT', `/${userDbName(team.rep2)}/note:intruder`, note('intruder', team.rep2));
+    const r = await couch.as(
+      a,
+      'PUT',
+      `/${userDbName(team.rep2)}/note:intruder`,
+      note('intruder', team.rep2),
+    );
     expect(r.status).toBe(403);
   });
 
@@ -75,15 +80,38 @@ describe('who may read and write what (per-user dbs, master, validate_doc_update
   it('PUT /userdb-A/doc - a forged owner is refused with 401 and a reason', async () => {
     const r = await couch.as(a, 'PUT', `/${dbA}/note:forged`, note('forged', team.rep2));
     expect(r.status).toBe(401);
-    expect(r.body).toEqual({ error: 'unauthorized', reason: 'You may only write your own documents.' });
+    expect(r.body).toEqual({
+      error: 'unauthorized',
+      reason: 'You may only write your own documents.',
+    });
   });
 
   it('PUT /userdb-A/doc - unknown type, missing fields and bad ids get readable 403 reasons', async () => {
-    const unknown = await couch.as(a, 'PUT', `/${dbA}/evil:1`, { ...note('x', team.rep1), _id: 'evil:1', type: 'evil' });
-    expect(unknown).toEqual({ status: 403, body: { error: 'forbidden', reason: 'Unknown document type: evil.' } });
-    const noText = await couch.as(a, 'PUT', `/${dbA}/note:empty`, note('empty', team.rep1, { text: '' }));
-    expect(noText).toEqual({ status: 403, body: { error: 'forbidden', reason: 'Note text is required.' } });
-    const wrongPrefix = await couch.as(a, 'PUT', `/${dbA}/task:1`, note('x', team.rep1, { _id: 'task:1' }));
+    const unknown = await couch.as(a, 'PUT', `/${dbA}/evil:1`, {
+      ...note('x', team.rep1),
+      _id: 'evil:1',
+      type: 'evil',
+    });
+    expect(unknown).toEqual({
+      status: 403,
+      body: { error: 'forbidden', reason: 'Unknown document type: evil.' },
+    });
+    const noText = await couch.as(
+      a,
+      'PUT',
+      `/${dbA}/note:empty`,
+      note('empty', team.rep1, { text: '' }),
+    );
+    expect(noText).toEqual({
+      status: 403,
+      body: { error: 'forbidden', reason: 'Note text is required.' },
+    });
+    const wrongPrefix = await couch.as(
+      a,
+      'PUT',
+      `/${dbA}/task:1`,
+      note('x', team.rep1, { _id: 'task:1' }),
+    );
     expect(wrongPrefix.body.reason).toBe('The id must start with "note:".');
     const noOwner = await couch.as(a, 'PUT', `/${dbA}/note:noowner`, note('noowner', ''));
     expect(noOwner.body.reason).toBe('Every document needs an owner.');
@@ -123,14 +151,24 @@ describe('who may read and write what (per-user dbs, master, validate_doc_update
     };
     const first = await couch.as(a, 'PUT', `/${dbA}/event:e1`, ev);
     expect(first.status).toBe(201);
-    const again = await couch.as(a, 'PUT', `/${dbA}/event:e1`, { ...ev, _rev: first.body.rev, occurredAt: '2026-11-22T09:00:00.000Z' });
-    expect(again).toEqual({ status: 403, body: { error: 'forbidden', reason: 'Events are immutable once recorded.' } });
+    const again = await couch.as(a, 'PUT', `/${dbA}/event:e1`, {
+      ...ev,
+      _rev: first.body.rev,
+      occurredAt: '2026-11-22T09:00:00.000Z',
+    });
+    expect(again).toEqual({
+      status: 403,
+      body: { error: 'forbidden', reason: 'Events are immutable once recorded.' },
+    });
   });
 
   it('a device credential writes as its owner; once revoked it gets 401 and its secret is dead', async () => {
     const device = await createDeviceUser(team.couchAdmin, team.rep1, 'dev-phone-1', 'Test phone');
     const auth = basicAuth(device.username, device.password);
-    expect((await couch.as(auth, 'PUT', `/${dbA}/note:fromdevice`, note('fromdevice', team.rep1))).status).toBe(201);
+    expect(
+      (await couch.as(auth, 'PUT', `/${dbA}/note:fromdevice`, note('fromdevice', team.rep1)))
+        .status,
+    ).toBe(201);
     expect((await couch.as(auth, 'GET', `/${userDbName(team.rep2)}`)).status).toBe(403);
     expect(await revokeDevice(team.couchAdmin, device.username)).toBe(true);
     const after = await couch.as(auth, 'GET', `/${dbA}`);
@@ -141,8 +179,15 @@ describe('who may read and write what (per-user dbs, master, validate_doc_update
   it("the supervisor's db accepts writes for the team's reps only", async () => {
     const sup = basicAuth(team.supervisor, team.password);
     const dbS = userDbName(team.supervisor);
-    expect((await couch.as(sup, 'PUT', `/${dbS}/note:forrep`, note('forrep', team.rep1))).status).toBe(201);
-    const outsider = await couch.as(sup, 'PUT', `/${dbS}/note:outsider`, note('outsider', 'mallory'));
+    expect(
+      (await couch.as(sup, 'PUT', `/${dbS}/note:forrep`, note('forrep', team.rep1))).status,
+    ).toBe(201);
+    const outsider = await couch.as(
+      sup,
+      'PUT',
+      `/${dbS}/note:outsider`,
+      note('outsider', 'mallory'),
+    );
     expect(outsider.status).toBe(401);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userDbName, replicationIds } from '../../src/lib/server/provision/names';
 import { basicAuth, startTestCouch, type TestCouch } from './couch-harness';
-import { eventually } from './eventually';
+import { waitFor } from './sync-setup';
 import { provisionTestTeam, type TestTeam } from './provision-harness';
 
 describe('provisioner', () => {
@@ -61,8 +61,14 @@ describe('provisioner', () => {
       (await couch.admin$('PUT', `/${team.masterDb}/${encodeURIComponent(stop._id)}`, stop)).status,
     ).toBe(201);
     const path = (name: string) => `/${userDbName(name)}/${encodeURIComponent(stop._id)}`;
-    await eventually(async () => (await couch.admin$('GET', path(team.rep1))).status === 200);
-    await eventually(async () => (await couch.admin$('GET', path(team.supervisor))).status === 200);
+    await waitFor(
+      'replication',
+      async () => (await couch.admin$('GET', path(team.rep1))).status === 200,
+    );
+    await waitFor(
+      'replication',
+      async () => (await couch.admin$('GET', path(team.supervisor))).status === 200,
+    );
     expect((await couch.admin$('GET', path(team.rep2))).status).toBe(404);
 
     const note = {
@@ -84,7 +90,8 @@ describe('provisioner', () => {
       note,
     );
     expect(put.status).toBe(201);
-    await eventually(
+    await waitFor(
+      'the note in master',
       async () => (await couch.admin$('GET', `/${team.masterDb}/${note._id}`)).status === 200,
     );
   });

@@ -2,7 +2,8 @@
 // Revoking deletes the device's CouchDB user: its next sync gets 401 and it shows
 // "this device was signed out by an admin"; its local data stays on the device.
 import { revokeDevice } from '../provision/users';
-import { adminConnection, parseArgs } from './admin-connection';
+import { adminConnection } from './admin-connection';
+import { parseArgs } from './args';
 
 const args = parseArgs(process.argv.slice(2));
 const couch = await adminConnection();

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { OutpostError } from '../../errors';
 import { addPerson } from '../provision/users';
-import { adminConnection, parseArgs } from './admin-connection';
+import { adminConnection } from './admin-connection';
+import { parseArgs } from './args';
 
 const args = parseArgs(process.argv.slice(2));
 if (!args.name || !['rep', 'supervisor'].includes(args.role ?? '')) {

@@ -3,7 +3,8 @@
  * disk under `dataDir`, listening on its own loopback port (Fauxton at /_utils there). The app's
  * `/couch` front proxies to it exactly as it proxies to a real CouchDB.
  */
-import { mkdirSync } from 'node:fs';
+import { pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
@@ -35,24 +36,47 @@ export interface EmbeddedCouch {
 const basic = (name: string, password: string) =>
   'Basic ' + Buffer.from(`${name}:${password}`).toString('base64');
 
+/** True when `stored` (plain, or express-pouchdb's `-pbkdf2-hash,salt,iterations`) is `password`. */
+function adminPasswordMatches(stored: unknown, password: string): boolean {
+  if (typeof stored !== 'string') return false;
+  const m = /^-pbkdf2-([\da-f]+),([\da-f]+),(\d+)$/.exec(stored);
+  if (!m) return stored === password;
+  const derived = pbkdf2Sync(password, m[2], Number(m[3]), 20, 'sha1');
+  const expected = Buffer.from(m[1], 'hex');
+  return expected.length === derived.length && timingSafeEqual(expected, derived);
+}
+
+/**
+ * Puts the admin into express-pouchdb's config.json before it starts (it hashes plain
+ * passwords on load). Setting it through its config API after start races that first save
+ * and crashed restarts; an admin already stored with the same password is left untouched.
+ */
+function writeAdminConfig(configPath: string, admin: { name: string; password: string }): void {
+  const config = existsSync(configPath)
+    ? (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, Record<string, unknown>>)
+    : {};
+  const admins = config.admins ?? {};
+  if (adminPasswordMatches(admins[admin.name], admin.password)) return;
+  config.admins = { ...admins, [admin.name]: admin.password };
+  const tmp = `${configPath}.tmp`;
+  writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, configPath);
+}
+
 /** Starts the embedded server and resolves once it listens with the admin configured. */
 export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<EmbeddedCouch> {
   mkdirSync(opts.dataDir, { recursive: true });
   const Pouch = PouchDB.defaults({
     prefix: join(opts.dataDir, '/'),
   } as PouchDB.Configuration.DatabaseConfiguration) as unknown as PouchDB.Static;
+  const configPath = join(opts.dataDir, 'config.json');
+  writeAdminConfig(configPath, opts.admin);
   const pouchApp = expressPouchdb(Pouch, {
-    configPath: join(opts.dataDir, 'config.json'),
+    configPath,
     logPath: join(opts.dataDir, 'log.txt'),
     // CouchDB's replicator is emulated in-process by ./replicator.ts (selector pulls crash here).
     overrideMode: { exclude: ['replicator', 'routes/replicate'] },
   });
-  await new Promise<void>((resolve, reject) =>
-    pouchApp.couchConfig.set('admins', opts.admin.name, opts.admin.password, (err) =>
-      err ? reject(err) : resolve(),
-    ),
-  );
-
   let url = '';
   let replicator: ReplicatorEmulation | null = null;
   const compat = createCompat({
