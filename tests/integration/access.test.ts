@@ -25,14 +25,12 @@ describe('who may read and write what (per-user dbs, master, validate_doc_update
   let couch: TestCouch;
   let team: TestTeam;
   let a: string;
-  let b: string;
   let dbA: string;
 
   beforeAll(async () => {
     couch = await startTestCouch();
     team = await provisionTestTeam(couch);
     a = basicAuth(team.rep1, team.password);
-    b = basicAuth(team.rep2, team.password);
     dbA = userDbName(team.rep1);
   });
   afterAll(async () => {

@@ -42,8 +42,8 @@ function adminPasswordMatches(stored: unknown, password: string): boolean {
   const m = /^-pbkdf2-([\da-f]+),([\da-f]+),(\d+)$/.exec(stored);
   if (!m) return stored === password;
   const derived = pbkdf2Sync(password, m[2], Number(m[3]), 20, 'sha1');
-  const expected = Buffer.from(m[1], 'hex');
-  return expected.length === derived.length && timingSafeEqual(expected, derived);
+  const expected = new Uint8Array(Buffer.from(m[1], 'hex'));
+  return expected.length === derived.length && timingSafeEqual(expected, new Uint8Array(derived));
 }
 
 /**

@@ -1,22 +1,26 @@
 /**
- * The embedded CouchDB-protocol server in a child process (src/lib/server/embedded/cli.ts), so a
- * test can kill it with SIGKILL mid-write and start it again on the same data folder and port.
+ * The embedded CouchDB-protocol server in a child process (./cli.ts): for tests that kill it
+ * with SIGKILL mid-write and restart it on the same data folder, and for benchmarks where the
+ * client must not share the server's event loop (as a device never does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../src/lib/server/embedded/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 export interface ServerProcess {
   url: string;
   /** SIGKILL: no shutdown, no flush; resolves when the process is gone. */
   kill(): Promise<void>;
+  /** SIGTERM: a clean shutdown; resolves when the process is gone. */
+  close(): Promise<void>;
 }
 
 /** Starts the server process and resolves when it prints `ready <url>` (bounded wait). */
 export function startServerProcess(opts: {
   dataDir: string;
-  port: number;
+  /** 0 (default) picks a free port; the URL it got is in `url`. */
+  port?: number;
   admin: { name: string; password: string };
   timeoutMs?: number;
 }): Promise<ServerProcess> {
@@ -29,7 +33,7 @@ export function startServerProcess(opts: {
       '--data',
       opts.dataDir,
       '--port',
-      String(opts.port),
+      String(opts.port ?? 0),
       '--admin',
       opts.admin.name,
       '--password',
@@ -48,15 +52,13 @@ export function startServerProcess(opts: {
       const m = /ready (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({
-          url: m[1],
-          kill: () =>
-            new Promise<void>((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGKILL');
-            }),
-        });
+        const stop = (signal: NodeJS.Signals) =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill(signal);
+          });
+        resolve({ url: m[1], kill: () => stop('SIGKILL'), close: () => stop('SIGTERM') });
       }
     };
     child.stdout?.on('data', onData);

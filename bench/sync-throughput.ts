@@ -1,0 +1,179 @@
+/**
+ * Bench: push throughput of startSync (memory db -> embedded server over HTTP) against the same
+ * docs sent with raw `_bulk_docs` (batches of 1000, plain fetch), both as the db's member. The
+ * server runs in a child process by default, as it does for a device; `server: 'in-process'`
+ * shares one event loop between client and server (slower sync: PouchDB then forms small batches).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import memory from 'pouchdb-adapter-memory';
+import { openLocalDb, registerAdapter } from '../src/lib/db/pouch';
+import { startEmbeddedCouch } from '../src/lib/server/embedded/server';
+import { openRemoteDb } from '../src/lib/sync/remote';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_BATCHES_LIMIT,
+  startSync,
+  type SyncStatus,
+} from '../src/lib/sync';
+import { startServerProcess } from '../src/lib/server/embedded/process';
+import { round } from './stats';
+
+export interface SyncThroughputOptions {
+  /** Docs to push (default 10 000). */
+  docs?: number;
+  /** startSync's batch size and read-ahead (default: its own defaults). */
+  batchSize?: number;
+  batchesLimit?: number;
+  /** Docs per raw `_bulk_docs` request (default 1000). */
+  rawBatch?: number;
+  /** Where the embedded server runs (default 'child'). */
+  server?: 'child' | 'in-process';
+}
+
+export interface SyncThroughputResult {
+  name: string;
+  docs: number;
+  rawMs: number;
+  syncMs: number;
+  /** Sync throughput as a fraction of raw `_bulk_docs` throughput (rawMs / syncMs). */
+  ratio: number;
+  batchSize: number;
+  batchesLimit: number;
+  server: 'child' | 'in-process';
+}
+
+interface CouchProcess {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function childProcess(admin: { name: string; password: string }): Promise<CouchProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-sync-'));
+  const child = await startServerProcess({ dataDir, admin });
+  return {
+    url: child.url,
+    async close() {
+      await child.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function inProcess(admin: { name: string; password: string }): Promise<CouchProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-sync-'));
+  const couch = await startEmbeddedCouch({ dataDir, admin, host: '127.0.0.1', port: 0 });
+  return {
+    url: couch.url,
+    async close() {
+      await couch.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const basic = (name: string, password: string) =>
+  'Basic ' + Buffer.from(`${name}:${password}`).toString('base64');
+
+/** A doc of about 350 bytes of JSON, shaped like an Outpost note. */
+function benchDoc(i: number) {
+  const key = String(i).padStart(6, '0');
+  return {
+    _id: `note:bench-${key}`,
+    type: 'note',
+    schema: 1,
+    owner: 'bench',
+    updatedAt: `000001795340000-${key}-dev-bench`,
+    updatedBy: 'bench',
+    deviceId: 'dev-bench',
+    stopId: `stop:bench-${String(i % 500).padStart(4, '0')}`,
+    text: `Shelf count done, restocked aisle ${i % 40}; customer asked about the new price list. ${'.'.repeat(60)}`,
+  };
+}
+
+/** Pushes N docs through startSync and through raw `_bulk_docs`; returns both times and the ratio. */
+export async function benchSyncThroughput(
+  opts: SyncThroughputOptions = {},
+): Promise<SyncThroughputResult> {
+  const n = opts.docs ?? 10_000;
+  const rawBatch = opts.rawBatch ?? 1000;
+  const server = opts.server ?? 'child';
+  registerAdapter(memory);
+  const admin = { name: 'admin', password: `pw-${Date.now()}` };
+  const couch = server === 'child' ? await childProcess(admin) : await inProcess(admin);
+  const user = { name: 'bench', password: 'bench-pw' };
+  const call = async (auth: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(couch.url + path, {
+      method,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const adminAuth = basic(admin.name, admin.password);
+  const userAuth = basic(user.name, user.password);
+  await call(adminAuth, 'PUT', `/_users/org.couchdb.user:${user.name}`, {
+    ...user,
+    roles: [],
+    type: 'user',
+  });
+  const security = { admins: { names: [], roles: [] }, members: { names: [user.name], roles: [] } };
+  for (const db of ['bench-raw', 'bench-sync']) {
+    await call(adminAuth, 'PUT', `/${db}`);
+    await call(adminAuth, 'PUT', `/${db}/_security`, security);
+  }
+  const docs = Array.from({ length: n }, (_, i) => benchDoc(i));
+  const local = openLocalDb(`bench-sync-${Date.now()}`, 'memory');
+  try {
+    await local.bulkDocs(docs);
+
+    let t0 = performance.now();
+    for (let i = 0; i < n; i += rawBatch) {
+      await call(userAuth, 'POST', '/bench-raw/_bulk_docs', { docs: docs.slice(i, i + rawBatch) });
+    }
+    const rawMs = performance.now() - t0;
+
+    t0 = performance.now();
+    const remote = openRemoteDb(`${couch.url}/bench-sync`, {
+      username: user.name,
+      password: user.password,
+    });
+    const sync = startSync(local, remote, {
+      deviceId: 'dev-bench',
+      batchSize: opts.batchSize,
+      batchesLimit: opts.batchesLimit,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('sync bench timed out')), 300_000);
+      const done = (s: SyncStatus) => s.docsPushed >= n && s.pending === 0 && s.state === 'idle';
+      const unsubscribe = sync.subscribe((s) => {
+        if (!done(s)) return;
+        clearTimeout(timer);
+        queueMicrotask(() => unsubscribe());
+        resolve();
+      });
+    });
+    const syncMs = performance.now() - t0;
+    await sync.stop();
+    await remote.close();
+    const info = (await call(adminAuth, 'GET', '/bench-sync')) as { doc_count: number };
+    if (info.doc_count !== n)
+      throw new Error(`expected ${n} docs on the server, found ${info.doc_count}`);
+
+    return {
+      name: 'sync push throughput vs raw _bulk_docs',
+      docs: n,
+      rawMs: round(rawMs),
+      syncMs: round(syncMs),
+      ratio: round(rawMs / syncMs, 2),
+      batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      batchesLimit: opts.batchesLimit ?? DEFAULT_BATCHES_LIMIT,
+      server,
+    };
+  } finally {
+    await local.destroy().catch(() => undefined);
+    await couch.close();
+  }
+}

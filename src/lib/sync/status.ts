@@ -1,0 +1,116 @@
+/**
+ * The sync status snapshot the UI shows (DESIGN.md section 7) and the pure function deriving it
+ * from the state of the two replication lanes.
+ */
+import type { ErrorCode } from '../errors';
+import { SYNC_MESSAGES } from './messages';
+
+/** What sync is doing, in one word. */
+export type SyncState =
+  'offline' | 'connecting' | 'syncing' | 'idle' | 'error' | 'unauthorized' | 'stopped';
+
+/** The last problem, in words the UI shows as they are. */
+export interface SyncError {
+  code: ErrorCode;
+  message: string;
+  status?: number;
+}
+
+/** A snapshot of the sync status. */
+export interface SyncStatus {
+  state: SyncState;
+  /** False when the browser says so or the server cannot be reached. */
+  online: boolean;
+  /** Docs written by this device not yet confirmed on the server. */
+  pending: number;
+  pushing: boolean;
+  pulling: boolean;
+  /** ISO time of the last batch written or the last time a lane caught up. */
+  lastSuccessAt: string | null;
+  lastError: SyncError | null;
+  /** Docs pushed / pulled since startSync. */
+  docsPushed: number;
+  docsPulled: number;
+}
+
+/** Where one replication lane (pull or push) is. */
+export type LanePhase = 'starting' | 'active' | 'idle' | 'retrying' | 'stopped';
+
+/** Everything deriveStatus needs; kept by the controller. */
+export interface StatusInput {
+  stopped: boolean;
+  /** Set when the server refused the credential: sync waits for new credentials. */
+  auth: { code: 'unauthorized' | 'forbidden'; status: number } | null;
+  browserOnline: boolean;
+  push: LanePhase;
+  pull: LanePhase;
+  /** The transport error of a lane that is retrying (latest first). */
+  laneError: { code: ErrorCode; status?: number } | null;
+  /** Docs refused by the server (validate_doc_update) since startSync; they are not retried. */
+  denied: number;
+  pending: number;
+  lastSuccessAt: string | null;
+  docsPushed: number;
+  docsPulled: number;
+}
+
+function errorOf(input: StatusInput, state: SyncState): SyncError | null {
+  const { auth, laneError, pending } = input;
+  if (auth) {
+    const message =
+      auth.code === 'forbidden' ? SYNC_MESSAGES.forbidden() : SYNC_MESSAGES.unauthorized(pending);
+    return { code: auth.code, message, status: auth.status };
+  }
+  if (laneError) {
+    const message =
+      laneError.code === 'network'
+        ? SYNC_MESSAGES.offline(pending)
+        : SYNC_MESSAGES.serverError(pending);
+    return { ...laneError, message };
+  }
+  if (state === 'offline') return { code: 'network', message: SYNC_MESSAGES.offline(pending) };
+  if (input.denied > 0) return { code: 'forbidden', message: SYNC_MESSAGES.denied(input.denied) };
+  return null;
+}
+
+/** Derives the status snapshot from the lanes' state (pure). */
+export function deriveStatus(input: StatusInput): SyncStatus {
+  const { push, pull, laneError } = input;
+  const retrying = push === 'retrying' || pull === 'retrying';
+  const networkDown = retrying && laneError?.code === 'network';
+  let state: SyncState;
+  if (input.stopped) state = 'stopped';
+  else if (input.auth) state = 'unauthorized';
+  else if (!input.browserOnline || networkDown) state = 'offline';
+  else if (retrying) state = 'error';
+  else if (push === 'active' || pull === 'active') state = 'syncing';
+  else if (push === 'starting' || pull === 'starting') state = 'connecting';
+  else state = 'idle';
+  return {
+    state,
+    online: input.browserOnline && !networkDown,
+    pending: input.pending,
+    pushing: !input.stopped && !input.auth && push === 'active',
+    pulling: !input.stopped && !input.auth && pull === 'active',
+    lastSuccessAt: input.lastSuccessAt,
+    lastError: input.stopped ? null : errorOf(input, state),
+    docsPushed: input.docsPushed,
+    docsPulled: input.docsPulled,
+  };
+}
+
+/** True when two snapshots say the same thing. */
+export function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.online === b.online &&
+    a.pending === b.pending &&
+    a.pushing === b.pushing &&
+    a.pulling === b.pulling &&
+    a.lastSuccessAt === b.lastSuccessAt &&
+    a.docsPushed === b.docsPushed &&
+    a.docsPulled === b.docsPulled &&
+    a.lastError?.message === b.lastError?.message &&
+    a.lastError?.code === b.lastError?.code
+  );
+}

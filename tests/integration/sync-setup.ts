@@ -1,0 +1,121 @@
+/**
+ * Setup shared by the sync integration tests: a user and its per-user db (inline and minimal:
+ * the provisioner does this for real), a fetch that can be switched offline and counts what it
+ * sends, bounded waits, and a look at the server's docs. Only CouchDB HTTP, so the tests hold on
+ * the embedded server and on a real CouchDB alike.
+ */
+import { expect } from 'vitest';
+import type { FetchImpl } from '$lib/sync/remote';
+import type { TestCouch } from './couch-harness';
+
+/** A CouchDB user with its own db whose `_security` lets only that user in. */
+export interface UserDb {
+  name: string;
+  password: string;
+  db: string;
+  /** Database URL, without credentials. */
+  url: string;
+  /** Deletes the user (revokes the credential), leaving the db. */
+  deleteUser(): Promise<void>;
+  /** Deletes the db and the user. */
+  cleanup(): Promise<void>;
+}
+
+let counter = 0;
+
+/** Creates a user and its per-user db as admin. */
+export async function createUserDb(couch: TestCouch, label = 'rep'): Promise<UserDb> {
+  counter += 1;
+  const name = couch.unique(`${label}${counter}`);
+  const password = `pw-${Math.random().toString(36).slice(2)}`;
+  const db = `userdb-${Buffer.from(name).toString('hex')}`;
+  const user = { name, password, roles: [], type: 'user' };
+  expect((await couch.admin$('PUT', `/_users/org.couchdb.user:${name}`, user)).status).toBe(201);
+  expect((await couch.admin$('PUT', `/${db}`)).status).toBe(201);
+  const security = { admins: { names: [], roles: [] }, members: { names: [name], roles: [] } };
+  expect((await couch.admin$('PUT', `/${db}/_security`, security)).status).toBe(200);
+
+  async function deleteUser() {
+    const u = await couch.admin$('GET', `/_users/org.couchdb.user:${name}`);
+    if (u.status === 200) {
+      await couch.admin$('DELETE', `/_users/org.couchdb.user:${name}?rev=${u.body._rev}`);
+    }
+  }
+  return {
+    name,
+    password,
+    db,
+    url: `${couch.url}/${db}`,
+    deleteUser,
+    async cleanup() {
+      await couch.admin$('DELETE', `/${db}`);
+      await deleteUser();
+    },
+  };
+}
+
+/** One request seen by a switchable fetch. */
+export interface SeenRequest {
+  method: string;
+  url: string;
+  /** Docs in the body of a `_bulk_docs` request, else 0. */
+  bulkDocs: number;
+}
+
+/** A fetch that fails like a dropped network while `online` is false and records every call. */
+export function switchableFetch(rewrite?: (res: Response) => Response) {
+  const seen: SeenRequest[] = [];
+  const state = {
+    online: true,
+    seen,
+    /** Docs sent in `_bulk_docs` bodies so far. */
+    bulkDocsSent: () => seen.reduce((n, r) => n + r.bulkDocs, 0),
+    impl: (async (input, init) => {
+      const url = String(input);
+      const method = init?.method ?? 'GET';
+      let bulkDocs = 0;
+      if (url.includes('/_bulk_docs') && typeof init?.body === 'string') {
+        bulkDocs = (JSON.parse(init.body) as { docs: unknown[] }).docs.length;
+      }
+      seen.push({ method, url, bulkDocs });
+      if (!state.online) throw new TypeError('fetch failed');
+      const res = await fetch(input, init);
+      return rewrite ? rewrite(res) : res;
+    }) as FetchImpl,
+  };
+  return state;
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes (then throws). */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Resolves after `ms` (always bounded). */
+export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The non-design docs on the server, with revisions and conflicts. */
+export async function serverDocs(couch: TestCouch, db: string) {
+  const r = await couch.admin$('GET', `/${db}/_all_docs?include_docs=true&conflicts=true`);
+  expect(r.status).toBe(200);
+  return (r.body.rows as { id: string; doc: Record<string, unknown> }[])
+    .filter((row) => !row.id.startsWith('_design/'))
+    .map((row) => row.doc);
+}
