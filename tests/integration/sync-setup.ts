@@ -4,8 +4,11 @@
  * sends, bounded waits, and a look at the server's docs. Only CouchDB HTTP, so the tests hold on
  * the embedded server and on a real CouchDB alike.
  */
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { FetchImpl } from '$lib/sync/remote';
+import type { SyncController } from '$lib/sync/sync';
+import { destroyMemoryDbs } from '../helpers/memory-db';
+import { startTestCouch } from './couch-harness';
 import type { TestCouch } from './couch-harness';
 
 /** A CouchDB user with its own db whose `_security` lets only that user in. */
@@ -118,4 +121,28 @@ export async function serverDocs(couch: TestCouch, db: string) {
   return (r.body.rows as { id: string; doc: Record<string, unknown> }[])
     .filter((row) => !row.id.startsWith('_design/'))
     .map((row) => row.doc);
+}
+
+/**
+ * The lifecycle every sync test file shares: one CouchDB for the file, the controllers a test
+ * started stopped after it (with its memory dbs), and the users made removed at the end.
+ */
+export function useSyncFixture() {
+  const fx = {
+    couch: null as unknown as TestCouch,
+    users: [] as UserDb[],
+    controllers: [] as SyncController[],
+  };
+  beforeAll(async () => {
+    fx.couch = await startTestCouch();
+  });
+  afterEach(async () => {
+    await Promise.all(fx.controllers.splice(0).map((c) => c.stop()));
+    await destroyMemoryDbs();
+  });
+  afterAll(async () => {
+    await Promise.all(fx.users.map((u) => u.cleanup()));
+    await fx.couch.close();
+  });
+  return fx;
 }

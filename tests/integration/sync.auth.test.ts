@@ -1,38 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openRemoteDb } from '$lib/sync/remote';
-import { startSync, type SyncController } from '$lib/sync/sync';
-import { destroyMemoryDbs, memoryDb } from '../helpers/memory-db';
-import { startTestCouch, type TestCouch } from './couch-harness';
+import { startSync } from '$lib/sync/sync';
+import { memoryDb } from '../helpers/memory-db';
 import {
   createUserDb,
   pause,
   serverDocs,
   switchableFetch,
   waitFor,
+  useSyncFixture,
   type UserDb,
 } from './sync-setup';
 
 const DEVICE = 'dev-auth';
 /** A short back-off, so a lane that kept retrying would show up in the request count. */
 const FAST = { baseMs: 50, maxMs: 100 };
-let couch: TestCouch;
-const users: UserDb[] = [];
-const controllers: SyncController[] = [];
-
-beforeAll(async () => {
-  couch = await startTestCouch();
-});
-afterEach(async () => {
-  await Promise.all(controllers.splice(0).map((c) => c.stop()));
-  await destroyMemoryDbs();
-});
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.cleanup()));
-  await couch.close();
-});
+const fx = useSyncFixture();
+const { users, controllers } = fx;
 
 async function user() {
-  const u = await createUserDb(couch);
+  const u = await createUserDb(fx.couch);
   users.push(u);
   return u;
 }
@@ -78,7 +65,7 @@ describe('startSync - credentials refused', () => {
     expect(sync.status.pushing || sync.status.pulling).toBe(false);
     await expectSilence(net, 1500); // with a 50 ms back-off, retries would have shown by now
     expect((await local.allDocs()).rows).toHaveLength(3);
-    expect(await serverDocs(couch, u.db)).toHaveLength(0);
+    expect(await serverDocs(fx.couch, u.db)).toHaveLength(0);
 
     // Triggers do not hammer a refused credential; only new credentials (or Sync now) retry.
     sync.restart('online');
@@ -127,7 +114,7 @@ describe('startSync - credentials refused', () => {
     sync.setCredentials({ username: u.name, password: u.password });
     await waitFor('pushed', () => sync.status.state === 'idle' && sync.status.pending === 0);
     expect(sync.status.lastError).toBeNull();
-    expect(await serverDocs(couch, u.db)).toHaveLength(4);
+    expect(await serverDocs(fx.couch, u.db)).toHaveLength(4);
   });
 
   it('syncNow retries a refused credential once, and stops again', async () => {

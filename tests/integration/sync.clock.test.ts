@@ -1,28 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHlc } from '$lib/clock/hlc';
 import { OFFSET_RESOLUTION_MS } from '$lib/clock/offset';
 import { openRemoteDb } from '$lib/sync/remote';
-import { startSync, type SyncController } from '$lib/sync/sync';
-import { destroyMemoryDbs, memoryDb } from '../helpers/memory-db';
-import { startTestCouch, type TestCouch } from './couch-harness';
-import { createUserDb, switchableFetch, waitFor, type UserDb } from './sync-setup';
+import { startSync } from '$lib/sync/sync';
+import { memoryDb } from '../helpers/memory-db';
+import { createUserDb, switchableFetch, waitFor, useSyncFixture } from './sync-setup';
 
 const HOUR = 3_600_000;
-let couch: TestCouch;
-const users: UserDb[] = [];
-const controllers: SyncController[] = [];
-
-beforeAll(async () => {
-  couch = await startTestCouch();
-});
-afterEach(async () => {
-  await Promise.all(controllers.splice(0).map((c) => c.stop()));
-  await destroyMemoryDbs();
-});
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.cleanup()));
-  await couch.close();
-});
+const fx = useSyncFixture();
+const { users, controllers } = fx;
 
 /** Moves the server's `Date` header by `ms`, as if its clock (or the device's) were off. */
 const shiftDate = (ms: number) => (res: Response) => {
@@ -34,7 +20,7 @@ const shiftDate = (ms: number) => (res: Response) => {
 
 describe('startSync - server clock', () => {
   it('learns the server clock offset from the Date header of sync requests', async () => {
-    const u = await createUserDb(couch);
+    const u = await createUserDb(fx.couch);
     users.push(u);
     const clock = createHlc({ deviceId: 'dev-clock' });
     const net = switchableFetch(shiftDate(HOUR));
@@ -55,7 +41,7 @@ describe('startSync - server clock', () => {
   });
 
   it('keeps a zero offset when the clocks agree', async () => {
-    const u = await createUserDb(couch);
+    const u = await createUserDb(fx.couch);
     users.push(u);
     const clock = createHlc({ deviceId: 'dev-clock2', offsetMs: 12_345 });
     const remote = openRemoteDb(u.url, { username: u.name, password: u.password, clock });

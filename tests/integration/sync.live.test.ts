@@ -1,38 +1,24 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureIndexes } from '$lib/db/indexes';
 import { openRemoteDb } from '$lib/sync/remote';
-import { startSync, type SyncController } from '$lib/sync/sync';
+import { startSync } from '$lib/sync/sync';
 import type { SyncState } from '$lib/sync/status';
-import { destroyMemoryDbs, memoryDb } from '../helpers/memory-db';
-import { startTestCouch, type TestCouch } from './couch-harness';
+import { memoryDb } from '../helpers/memory-db';
 import {
   createUserDb,
   pause,
   serverDocs,
   switchableFetch,
   waitFor,
-  type UserDb,
+  useSyncFixture,
 } from './sync-setup';
 
 const DEVICE = 'dev-live';
-let couch: TestCouch;
-const users: UserDb[] = [];
-const controllers: SyncController[] = [];
-
-beforeAll(async () => {
-  couch = await startTestCouch();
-});
-afterEach(async () => {
-  await Promise.all(controllers.splice(0).map((c) => c.stop()));
-  await destroyMemoryDbs();
-});
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.cleanup()));
-  await couch.close();
-});
+const fx = useSyncFixture();
+const { users, controllers } = fx;
 
 async function setup(opts: Partial<Parameters<typeof startSync>[2]> = {}) {
-  const user = await createUserDb(couch);
+  const user = await createUserDb(fx.couch);
   users.push(user);
   const local = memoryDb('sync-live');
   const remote = openRemoteDb(user.url, { username: user.name, password: user.password });
@@ -56,7 +42,7 @@ describe('startSync - live pull and push', () => {
     });
     await waitFor('idle', () => sync.status.state === 'idle');
 
-    const put = await couch.admin$(
+    const put = await fx.couch.admin$(
       'PUT',
       `/${user.db}/note:from-server`,
       doc('note:from-server', 'dev-other'),
@@ -67,7 +53,7 @@ describe('startSync - live pull and push', () => {
 
     await local.put(doc('note:from-device'));
     await waitFor('pushed doc', async () =>
-      (await serverDocs(couch, user.db)).some((d) => d._id === 'note:from-device'),
+      (await serverDocs(fx.couch, user.db)).some((d) => d._id === 'note:from-device'),
     );
     await waitFor('idle again', () => sync.status.state === 'idle' && sync.status.pending === 0);
     expect(sync.status.docsPulled).toBeGreaterThanOrEqual(1);
@@ -105,10 +91,10 @@ describe('startSync - live pull and push', () => {
     await ensureIndexes(local);
     await local.put(doc('note:with-index'));
     await waitFor('pushed', async () =>
-      (await serverDocs(couch, user.db)).some((d) => d._id === 'note:with-index'),
+      (await serverDocs(fx.couch, user.db)).some((d) => d._id === 'note:with-index'),
     );
     await waitFor('idle', () => sync.status.state === 'idle' && sync.status.pending === 0);
-    const ddocs = await couch.admin$(
+    const ddocs = await fx.couch.admin$(
       'GET',
       `/${user.db}/_all_docs?startkey=${encodeURIComponent('"_design/"')}&endkey=${encodeURIComponent('"_design0"')}`,
     );
@@ -123,7 +109,9 @@ describe('startSync - live pull and push', () => {
     expect(sync.status.state).toBe('stopped');
     await local.put(doc('note:after-stop'));
     await new Promise((r) => setTimeout(r, 300));
-    expect((await serverDocs(couch, user.db)).some((d) => d._id === 'note:after-stop')).toBe(false);
+    expect((await serverDocs(fx.couch, user.db)).some((d) => d._id === 'note:after-stop')).toBe(
+      false,
+    );
   });
 
   it('survives the db info request failing after a pulled batch (no unhandled rejection)', async () => {
@@ -132,7 +120,7 @@ describe('startSync - live pull and push', () => {
     const onUnhandled = (reason: unknown) => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const user = await createUserDb(couch);
+      const user = await createUserDb(fx.couch);
       users.push(user);
       const net = switchableFetch();
       const infoUrl = `${user.url}/`;
@@ -153,7 +141,7 @@ describe('startSync - live pull and push', () => {
       controllers.push(sync);
       await waitFor('idle', () => sync.status.state === 'idle');
       const docs = Array.from({ length: 20 }, (_, i) => doc(`note:srv${i}`, 'dev-other'));
-      expect((await couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs })).status).toBe(201);
+      expect((await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs })).status).toBe(201);
       await waitFor('pulled', async () => (await local.allDocs()).rows.length === 20);
       await pause(200);
       expect(infoCalls).toBeGreaterThan(1);

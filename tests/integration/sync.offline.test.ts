@@ -1,39 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openRemoteDb } from '$lib/sync/remote';
-import { startSync, type SyncController, type SyncOptions } from '$lib/sync/sync';
+import { startSync, type SyncOptions } from '$lib/sync/sync';
 import { PENDING_CHECKPOINT_ID } from '$lib/sync/pending';
 import type { LocalDb } from '$lib/db/pouch';
-import { destroyMemoryDbs, memoryDb } from '../helpers/memory-db';
-import { startTestCouch, type TestCouch } from './couch-harness';
+import { memoryDb } from '../helpers/memory-db';
 import {
   createUserDb,
   pause,
   serverDocs,
   switchableFetch,
   waitFor,
-  type UserDb,
+  useSyncFixture,
 } from './sync-setup';
 
 const DEVICE = 'dev-offline';
-let couch: TestCouch;
-const users: UserDb[] = [];
-const controllers: SyncController[] = [];
-
-beforeAll(async () => {
-  couch = await startTestCouch();
-});
-afterEach(async () => {
-  await Promise.all(controllers.splice(0).map((c) => c.stop()));
-  await destroyMemoryDbs();
-});
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.cleanup()));
-  await couch.close();
-});
+const fx = useSyncFixture();
+const { users, controllers } = fx;
 
 /** A device whose network is down from the start. */
 async function offlineDevice(opts: Partial<SyncOptions> = {}, local?: LocalDb) {
-  const user = await createUserDb(couch);
+  const user = await createUserDb(fx.couch);
   users.push(user);
   const net = switchableFetch();
   net.online = false;
@@ -78,7 +64,7 @@ describe('startSync - offline and back', () => {
     net.online = true; // the next back-off retry reconnects; no syncNow here
     await waitFor('all pushed', () => sync.status.pending === 0 && sync.status.state === 'idle');
 
-    const docs = await serverDocs(couch, user.db);
+    const docs = await serverDocs(fx.couch, user.db);
     expect(docs).toHaveLength(500);
     expect(new Set(docs.map((d) => d._id)).size).toBe(500);
     for (const d of docs) {
@@ -116,7 +102,7 @@ describe('startSync - offline and back', () => {
       () => sync.status.pending === 0 && sync.status.state === 'idle',
       10_000,
     );
-    expect(await serverDocs(couch, user.db)).toHaveLength(20);
+    expect(await serverDocs(fx.couch, user.db)).toHaveLength(20);
   });
 
   it('restart("online") also resumes', async () => {
