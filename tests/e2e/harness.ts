@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { startServer, type RunningServer } from '../../src/lib/server/app';
+import { ensureDemoPeople, localDate, seedDemoDay } from '../../src/lib/server/demo-seed';
+import { startOutpost, type RunningOutpost } from '../../src/lib/server/outpost';
+import { replicationIds, userDbName } from '../../src/lib/server/provision/names';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -60,4 +63,94 @@ export function screenshotPath(name: string): string {
   const dir = path.join(root, 'test-results', 'screenshots');
   mkdirSync(dir, { recursive: true });
   return path.join(dir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+}
+
+/** The demo people's password on the full server (as `npm start` without OUTPOST_DEMO_PASSWORD). */
+export const DEMO_PASSWORD = 'outpost-demo';
+
+/** The whole Outpost server as `npm start` runs it, on free 127.0.0.1 ports and a temp data dir. */
+export interface FullServer extends RunningOutpost {
+  /** The demo day's date in master (the server's local date). */
+  date: string;
+}
+
+/**
+ * Waits until the provisioner (following `_users`) has set up every demo person: two
+ * replications each, and the supervisor's db accepting the team's docs. Signing in while it
+ * still writes the same docs can fail (see the report on enrolment racing the provisioner).
+ */
+async function provisioned(running: RunningOutpost): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const replicator = running.couchAdmin.use<Record<string, unknown>>('_replicator');
+  const supervisorDb = running.couchAdmin.use<Record<string, unknown>>(userDbName('sam'));
+  for (;;) {
+    const list = await replicator.list().catch(() => ({ rows: [] as { id: string }[] }));
+    const ids = new Set(list.rows.map((r) => r.id));
+    const replications = ['ana', 'ben', 'sam'].every((p) => {
+      const { pull, push } = replicationIds(p);
+      return ids.has(pull) && ids.has(push);
+    });
+    const design = await supervisorDb.get('_design/outpost').catch(() => null);
+    const team = String(design?.validate_doc_update ?? '').includes('var TEAM = ["ana","ben"]');
+    if (replications && team) return;
+    if (Date.now() > deadline) throw new Error('the demo team was not provisioned in 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Starts the full server in-process (app + /couch on the embedded CouchDB-protocol server +
+ * /api/enrol + provisioner) serving the e2e build, with the demo team (ana, ben: reps; sam:
+ * supervisor; password DEMO_PASSWORD) and today's demo day in master. `close()` also removes
+ * the data dir.
+ */
+export async function startFullServer(): Promise<FullServer> {
+  const buildError = inject('e2eBuildError');
+  if (buildError) throw new Error(`no current build to test: ${buildError}`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'outpost-e2e-data-'));
+  const admin = { name: 'admin', password: `pw-${Math.random().toString(36).slice(2)}` };
+  let running: RunningOutpost;
+  try {
+    running = await startOutpost({
+      buildDir,
+      port: 0,
+      host: '127.0.0.1',
+      embedded: { dataDir, admin, port: 0 },
+      log: () => undefined,
+    });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const date = localDate();
+  await ensureDemoPeople(running.couchAdmin, DEMO_PASSWORD);
+  await seedDemoDay(running.couchAdmin, running.masterDb, date);
+  await provisioned(running);
+  const close = running.close;
+  return Object.assign(running, {
+    date,
+    async close() {
+      await close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Waits until the service worker controls the page (reloading once if it installed without). */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  const controlled = await page
+    .waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+      timeout: 5000,
+    })
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!controlled) {
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  }
 }

@@ -72,6 +72,8 @@ describe('newId / makeId / typeOfId', () => {
     expect(makeId('account', 'demo-001')).toBe('account:demo-001');
     expect(makeId('stop', 'demo-2026-11-22-ana-01')).toBe('stop:demo-2026-11-22-ana-01');
     expect(typeOfId(makeId('task', 'k'))).toBe('task');
+    // Conflict audit ids carry the conflicted doc's id after the prefix.
+    expect(typeOfId('conflict:stop:1:abc')).toBe('conflict');
   });
 
   it('makeId rejects empty keys and keys with white space', () => {
@@ -83,7 +85,6 @@ describe('newId / makeId / typeOfId', () => {
   it('typeOfId returns null for ids that are not Outpost ids', () => {
     expect(typeOfId('_design/by-stop')).toBeNull();
     expect(typeOfId('widget:1')).toBeNull();
-    expect(typeOfId('conflict:stop:1:abc')).toBeNull();
     expect(typeOfId('')).toBeNull();
     expect(typeOfId(':stop')).toBeNull();
   });

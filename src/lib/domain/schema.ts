@@ -12,6 +12,7 @@ export const SCHEMA_VERSION: Record<DocType, number> = {
   event: 1,
   note: 1,
   task: 1,
+  conflict: 1,
 };
 
 type Body = Record<string, unknown>;
@@ -32,6 +33,7 @@ export const MIGRATIONS: Record<DocType, Migration[]> = {
   event: [{ from: 0, up: (d) => d }],
   note: [{ from: 0, up: (d) => d }],
   task: [{ from: 0, up: (d) => ({ done: false, ...d }) }],
+  conflict: [{ from: 0, up: (d) => d }],
 };
 
 /** Schema version of a body: its `schema` field, or 0 when missing/invalid. */

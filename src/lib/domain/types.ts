@@ -1,6 +1,6 @@
 /** Document types of Outpost (DESIGN.md section 4) and their shapes. */
 
-export const DOC_TYPES = ['account', 'stop', 'event', 'note', 'task'] as const;
+export const DOC_TYPES = ['account', 'stop', 'event', 'note', 'task', 'conflict'] as const;
 export type DocType = (typeof DOC_TYPES)[number];
 
 /** Fields every Outpost document carries. Unknown fields written by newer schemas are kept. */
@@ -120,7 +120,47 @@ export interface TaskDoc extends BaseDoc {
   doneAt?: string;
 }
 
-export type OutpostDoc = AccountDoc | StopDoc | EventDoc | NoteDoc | TaskDoc;
+/** One losing version kept by a conflict audit doc. */
+export interface ConflictLoser {
+  /** The revision of the losing leaf. */
+  rev: string;
+  /** Its body without `_` fields. */
+  body: Record<string, unknown>;
+  /** True when the losing leaf was a deletion (rule `edit-beats-delete`). */
+  deleted?: boolean;
+}
+
+/**
+ * Audit of one resolved conflict (src/lib/conflicts): `conflict:<docId>:<hash of leaf revs>`,
+ * written with a computed revision so every replica writes the same doc. Only `reviewed`
+ * (and what goes with it) changes afterwards, by normal edits from the inbox.
+ */
+export interface ConflictDoc extends BaseDoc {
+  type: 'conflict';
+  /** The document the conflict was on. */
+  docId: string;
+  /** Its type (any string: unknown types are resolved too). */
+  docType: string;
+  /** Name of the rule applied (src/lib/conflicts/rules.ts). */
+  rule: string;
+  /** One plain sentence for the inbox. */
+  explain: string;
+  needsReview: boolean;
+  reviewed: boolean;
+  /** The revision written as the result (null when nothing was written). */
+  keptRev: string | null;
+  /** The leaf revisions the rule saw, sorted. */
+  leafRevs: string[];
+  losers: ConflictLoser[];
+  /** The body that became current, without `_` fields. */
+  kept: Record<string, unknown> | null;
+  /** How the item was reviewed: 'dismissed' or 'restored'. */
+  resolution?: string;
+  /** The losing revision restored from the inbox. */
+  restoredRev?: string;
+}
+
+export type OutpostDoc = AccountDoc | StopDoc | EventDoc | NoteDoc | TaskDoc | ConflictDoc;
 
 /** Maps a type name to its document interface. */
 export interface DocByType {
@@ -129,6 +169,7 @@ export interface DocByType {
   event: EventDoc;
   note: NoteDoc;
   task: TaskDoc;
+  conflict: ConflictDoc;
 }
 
 /** Fields the repo maintains; callers never set them directly. */

@@ -209,12 +209,36 @@ function validateTask(doc: Obj, errors: FieldErrors): void {
   timestamp(errors, doc, 'doneAt', 'Done time', false);
 }
 
+function validateConflict(doc: Obj, errors: FieldErrors): void {
+  text(errors, doc, 'docId', 'Document id', LIMITS.noteText);
+  text(errors, doc, 'docType', 'Document type', LIMITS.name);
+  text(errors, doc, 'rule', 'Rule', LIMITS.name);
+  text(errors, doc, 'explain', 'Explanation', LIMITS.noteText);
+  for (const field of ['needsReview', 'reviewed']) {
+    if (typeof doc[field] !== 'boolean') errors[field] = `${field} must be true or false.`;
+  }
+  if (doc.keptRev !== null && typeof doc.keptRev !== 'string') {
+    errors.keptRev = 'Kept revision must be a revision id or null.';
+  }
+  if (!Array.isArray(doc.leafRevs) || !doc.leafRevs.every((r) => typeof r === 'string')) {
+    errors.leafRevs = 'Leaf revisions must be a list of revision ids.';
+  }
+  if (
+    !Array.isArray(doc.losers) ||
+    !doc.losers.every((l) => isObj(l) && typeof l.rev === 'string' && isObj(l.body))
+  ) {
+    errors.losers = 'Losers must be a list of { rev, body }.';
+  }
+  if (doc.kept !== null && !isObj(doc.kept)) errors.kept = 'Kept must be a body or null.';
+}
+
 const BY_TYPE: Record<DocType, (doc: Obj, errors: FieldErrors) => void> = {
   account: validateAccount,
   stop: validateStop,
   event: validateEvent,
   note: validateNote,
   task: validateTask,
+  conflict: validateConflict,
 };
 
 /** Validates a whole document; returns field-level messages (empty when valid). */

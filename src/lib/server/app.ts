@@ -74,6 +74,8 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
           (result) => res.status(201).json(result),
           (error: unknown) => {
             const { status, body } = enrolErrorResponse(error);
+            // Server-side failures are logged with their cause (never the request body: it holds a password).
+            if (status >= 500) console.error('enrolment failed:', describeCause(error));
             res.status(status).json(body);
           },
         );
@@ -150,6 +152,15 @@ export async function startServer({ port, host, buildDir }: ServerOptions): Prom
         server.closeAllConnections();
       })),
   };
+}
+
+/** The message chain of an error and its causes, for the log. */
+function describeCause(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    parts.push((e as Error).message ?? String(e));
+  }
+  return parts.join(' <- ');
 }
 
 function notFound(res: Response, reason: string): void {

@@ -4,7 +4,8 @@
  */
 import type { Repo } from '$lib/repo';
 import { toOutpostError, type OutpostError } from '$lib/errors';
-import { clockTime } from './format';
+import { clockTime, shortDate } from './format';
+import { displayNameOf } from './session.svelte';
 import type { Toasts } from './toasts.svelte';
 
 /** The outcome of a form's save: null when stored, else the error (with field messages). */
@@ -69,6 +70,20 @@ export function createActions(repo: Repo, toasts: Toasts, isOnline: () => boolea
       attempt(async () => {
         await repo.setTaskDone(taskId, done);
         return null;
+      }),
+
+    /** Supervisor: gives a stop (and its open tasks) to another rep. */
+    reassignStop: (stopId: string, assignee: string) =>
+      attempt(async () => {
+        const stop = await repo.reassignStop(stopId, assignee);
+        return `Stop #${stop.seq} moved to ${displayNameOf(stop.assignee)}`;
+      }),
+
+    /** Supervisor: moves a stop to another day. */
+    rescheduleStop: (stopId: string, date: string) =>
+      attempt(async () => {
+        const stop = await repo.rescheduleStop(stopId, date);
+        return `Stop #${stop.seq} moved to ${shortDate(stop.date)}`;
       }),
   };
 }

@@ -1,13 +1,20 @@
 /**
- * The device's session: a local profile kept in localStorage (until sign-in exists), the
- * user's local database, the device clock and the repo over them.
+ * The device's session: who uses this device, their local database, the device clock and the
+ * repo over them. Two ways in:
+ *
+ * - signed in (`synced`): the enrolment kept in the device db names the person; their local db
+ *   `outpost-<name>` syncs with their CouchDB db. Opening it needs no network.
+ * - demo (`demo`): "Load demo day" without signing in; the rep is remembered in localStorage
+ *   and the day lives in `outpost:demo:<rep>`, which never syncs.
  */
+import type { Enrolment, CredentialStore } from '$lib/auth/enrolment';
 import { createHlc, type Hlc } from '$lib/clock/hlc';
 import type { LocalDb } from '$lib/db/pouch';
-import { DEMO_REPS } from '$lib/demo/fixtures';
+import { DEMO_REPS, DEMO_SUPERVISOR } from '$lib/demo/fixtures';
 import { loadDemoDay, type DemoLoadResult } from '$lib/demo/load';
 import { createRepo, type Repo } from '$lib/repo';
-import { toOutpostError } from '$lib/errors';
+import { createError, toOutpostError } from '$lib/errors';
+import { demoDbName, personDbName } from './device-db';
 import { localDate } from './format';
 
 /** Who uses this device. */
@@ -17,9 +24,13 @@ export interface Profile {
   deviceId: string;
 }
 
-/** Everything the pages need to read and write: one per signed-in user. */
+/** `synced`: a signed-in person whose data syncs; `demo`: a demo day on this device only. */
+export type SessionMode = 'synced' | 'demo';
+
+/** Everything the pages need to read and write: one per person on this device. */
 export interface Session {
   profile: Profile;
+  mode: SessionMode;
   /** The user's name for people ("Ana Ortiz"). */
   displayName: string;
   db: LocalDb;
@@ -27,13 +38,13 @@ export interface Session {
   repo: Repo;
 }
 
-/** starting: reading the profile; welcome: nothing to show yet; ready: a session exists; failed: storage unusable. */
+/** starting: reading storage; welcome: nothing to show yet; ready: a session exists; failed: storage unusable. */
 export type SessionState = 'starting' | 'welcome' | 'ready' | 'failed';
 
 const PROFILE_KEY = 'outpost:profile';
 const DEVICE_KEY = 'outpost:device-id';
 
-/** The profile stored on this device, or null when there is none (or it is unreadable). */
+/** The demo profile stored on this device, or null when there is none (or it is unreadable). */
 export function readProfile(storage: Storage): Profile | null {
   try {
     const value: unknown = JSON.parse(storage.getItem(PROFILE_KEY) ?? 'null');
@@ -52,7 +63,7 @@ export function readProfile(storage: Storage): Profile | null {
   }
 }
 
-/** Stores the profile on this device. */
+/** Stores the demo profile on this device. */
 export function writeProfile(storage: Storage, profile: Profile): void {
   storage.setItem(PROFILE_KEY, JSON.stringify(profile));
 }
@@ -69,16 +80,18 @@ export function deviceId(storage: Storage): string {
   return id;
 }
 
-/** The name people see for a user name ("ana" -> "Ana Ortiz"). */
+/** The name people see for a user name ("ana" -> "Ana Ortiz"); other names as they are. */
 export function displayNameOf(user: string): string {
-  return DEMO_REPS.find((r) => r.name === user)?.displayName ?? user;
+  return [...DEMO_REPS, DEMO_SUPERVISOR].find((r) => r.name === user)?.displayName ?? user;
 }
 
 /** Where the session comes from: injected so the adapter runs anywhere. */
 export interface SessionDeps {
   storage: Storage;
-  /** Opens the user's local database. */
-  openDb(user: string): LocalDb;
+  /** Opens a local database by its full name (see device-db.ts for the names). */
+  openDb(name: string): LocalDb;
+  /** Where the enrolment (device credential) is kept. */
+  credentials: CredentialStore;
   /** Today's local date "YYYY-MM-DD" (defaults to the device's). */
   today?(): string;
 }
@@ -87,6 +100,8 @@ export interface SessionDeps {
 export class DeviceSession {
   state = $state<SessionState>('starting');
   session = $state.raw<Session | null>(null);
+  /** The enrolment this device syncs with; null when signed out or in demo mode. */
+  enrolment = $state.raw<Enrolment | null>(null);
   /** Why storage could not be opened, in words. */
   failure = $state<string | null>(null);
   #deps: SessionDeps;
@@ -96,20 +111,33 @@ export class DeviceSession {
     this.#deps = deps;
   }
 
-  /** The user the profile names, if any (to preselect on the welcome screen). */
-  get profileUser(): string | null {
-    return this.session?.profile.user ?? readProfile(this.#deps.storage)?.user ?? null;
+  /** This device's id (made on first use). */
+  get deviceId(): string {
+    return deviceId(this.#deps.storage);
   }
 
-  /** Reads the profile and opens its database; shows the welcome screen when there is nothing to show. */
+  /** The demo rep last used on this device, if any (to preselect on the welcome screen). */
+  get profileUser(): string | null {
+    return readProfile(this.#deps.storage)?.user ?? null;
+  }
+
+  /**
+   * Opens what this device holds: the signed-in person's db when an enrolment is stored (no
+   * network needed), else the last demo day, else the welcome screen.
+   */
   async start(): Promise<void> {
     try {
+      const enrolment = await this.#deps.credentials.load();
+      if (enrolment) {
+        this.#useEnrolment(enrolment);
+        return;
+      }
       const profile = readProfile(this.#deps.storage);
       if (!profile) {
         this.state = 'welcome';
         return;
       }
-      const session = this.#open(profile);
+      const session = this.#open(profile, 'demo');
       const stops = await session.db.allDocs({
         startkey: 'stop:',
         endkey: 'stop:\ufff0',
@@ -122,11 +150,37 @@ export class DeviceSession {
     }
   }
 
+  /**
+   * Keeps a fresh enrolment and switches to that person's db. Signing in again as the same
+   * person (after an admin revoked the device) keeps the open session and only swaps the
+   * credential, so the pages stay as they are and sync restarts.
+   */
+  async signIn(enrolment: Enrolment): Promise<void> {
+    await this.#deps.credentials.save(enrolment);
+    this.#useEnrolment(enrolment);
+  }
+
+  /** Forgets the device credential; the person's local data stays on the device. */
+  async signOut(): Promise<void> {
+    await this.#deps.credentials.clear();
+    this.enrolment = null;
+    this.session = null;
+    this.state = 'welcome';
+  }
+
   /** Loads (or reloads: safe) today's demo day for a demo rep and makes that rep the device's user. */
   async loadDemo(user: string): Promise<DemoLoadResult> {
-    const profile: Profile = { user, role: 'rep', deviceId: deviceId(this.#deps.storage) };
+    if (this.enrolment) {
+      throw createError('forbidden', {
+        message: 'This device is signed in. Sign out on the Sync page to try the demo day.',
+      });
+    }
+    const profile: Profile = { user, role: 'rep', deviceId: this.deviceId };
+    const current = this.session;
     const session =
-      this.session && this.session.profile.user === user ? this.session : this.#open(profile);
+      current && current.mode === 'demo' && current.profile.user === user
+        ? current
+        : this.#open(profile, 'demo');
     const today = this.#deps.today?.() ?? localDate();
     const result = await loadDemoDay(session.db, today, session.clock);
     writeProfile(this.#deps.storage, profile);
@@ -135,12 +189,31 @@ export class DeviceSession {
     return result;
   }
 
-  #open(profile: Profile): Session {
+  #useEnrolment(enrolment: Enrolment): void {
+    const { person } = enrolment;
+    const current = this.session;
+    const same =
+      current?.mode === 'synced' &&
+      current.profile.user === person.name &&
+      current.profile.role === person.role;
+    if (!same) {
+      const profile: Profile = { user: person.name, role: person.role, deviceId: this.deviceId };
+      this.session = {
+        ...this.#open(profile, 'synced'),
+        displayName: person.displayName || displayNameOf(person.name),
+      };
+    }
+    this.enrolment = enrolment;
+    this.state = 'ready';
+  }
+
+  #open(profile: Profile, mode: SessionMode): Session {
     this.#clock ??= createHlc({ deviceId: profile.deviceId });
     const clock = this.#clock;
-    const db = this.#deps.openDb(profile.user);
+    const name = mode === 'synced' ? personDbName(profile.user) : demoDbName(profile.user);
+    const db = this.#deps.openDb(name);
     const repo = createRepo(db, { user: profile.user, role: profile.role, clock });
-    return { profile, displayName: displayNameOf(profile.user), db, clock, repo };
+    return { profile, mode, displayName: displayNameOf(profile.user), db, clock, repo };
   }
 
   #fail(err: unknown): void {

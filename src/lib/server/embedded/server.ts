@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
+// Must run before express-pouchdb loads pouchdb-validation (ESM evaluates imports in order).
+import './validation-fix';
 import expressPouchdb from 'express-pouchdb';
 import PouchDB from 'pouchdb';
 import { createCompat } from './compat';

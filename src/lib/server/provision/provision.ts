@@ -101,21 +101,29 @@ export function createProvisioner(opts: ProvisionerOptions) {
     }
   }
 
+  /** Writes `doc` unless the stored one is the same; a concurrent writer (409) means: look again. */
   async function upsert(
     db: string,
     doc: { _id: string } & Record<string, unknown>,
     report: ProvisionReport,
   ) {
     const scope = couch.use<Record<string, unknown>>(db);
-    let current: Record<string, unknown> | null = null;
-    try {
-      current = (await scope.get(doc._id)) as Record<string, unknown>;
-    } catch (err) {
-      if (status(err) !== 404) throw err;
+    for (let attempt = 0; ; attempt++) {
+      let current: Record<string, unknown> | null = null;
+      try {
+        current = (await scope.get(doc._id)) as Record<string, unknown>;
+      } catch (err) {
+        if (status(err) !== 404) throw err;
+      }
+      if (current && sameBody(current, doc)) return;
+      try {
+        await scope.insert({ ...doc, ...(current ? { _rev: current._rev as string } : {}) });
+        (current ? report.updated : report.created).push(`${db}/${doc._id}`);
+        return;
+      } catch (err) {
+        if (status(err) !== 409 || attempt >= 4) throw err;
+      }
     }
-    if (current && sameBody(current, doc)) return;
-    await scope.insert({ ...doc, ...(current ? { _rev: current._rev as string } : {}) });
-    (current ? report.updated : report.created).push(`${db}/${doc._id}`);
   }
 
   async function ensureSecurity(

@@ -1,0 +1,155 @@
+/**
+ * The sync of a signed-in device as runes state (DESIGN.md section 7). Only the leader tab runs
+ * startSync (electLeader: Web Locks + BroadcastChannel); the other tabs show the leader's
+ * status and pass "Sync now" to it. The remote is the person's db behind `/couch` on this
+ * origin, reached with the device credential; the session clock learns the server offset.
+ */
+import type { Enrolment } from '$lib/auth/enrolment';
+import type { Hlc } from '$lib/clock/hlc';
+import type { LocalDb } from '$lib/db/pouch';
+import {
+  attachSyncTriggers,
+  electLeader,
+  openRemoteDb,
+  startSync,
+  type ChannelLike,
+  type FetchImpl,
+  type Leadership,
+  type LockManagerLike,
+  type SyncController,
+  type SyncStatus,
+  type TriggerTargets,
+} from '$lib/sync';
+
+export interface DeviceSyncOptions {
+  enrolment: Enrolment;
+  /** The person's local db. */
+  db: LocalDb;
+  /** The session's clock: receives the server offset learned from responses. */
+  clock: Hlc;
+  /** This device's id (docs it stamped count as pending until pushed). */
+  deviceId: string;
+  /** Where `/couch` is served: `location.origin` in the browser. */
+  origin: string;
+  /** Test seams; the defaults are the browser's. */
+  locks?: LockManagerLike | null;
+  channel?: ChannelLike | null;
+  /** Followers ask the leader to "Sync now" here (default: a BroadcastChannel). */
+  commands?: ChannelLike | null;
+  /** Where the restart triggers listen (default window/document; null: none). */
+  targets?: TriggerTargets | null;
+  fetchImpl?: FetchImpl;
+  isOnline?: () => boolean;
+}
+
+/** What the badge shows before the leader said anything. */
+export function startingStatus(online: boolean): SyncStatus {
+  return {
+    state: online ? 'connecting' : 'offline',
+    online,
+    pending: 0,
+    pushing: false,
+    pulling: false,
+    lastSuccessAt: null,
+    lastError: null,
+    docsPushed: 0,
+    docsPulled: 0,
+  };
+}
+
+/** The lock and channel name of a person's sync (one leader per person and origin). */
+export function syncLockName(user: string): string {
+  return `outpost-sync-${user}`;
+}
+
+type Command = { type: 'sync-now' };
+
+function browserTargets(): TriggerTargets | null {
+  return typeof window === 'undefined' ? null : { window, document };
+}
+
+function defaultCommands(name: string): ChannelLike | null {
+  return typeof BroadcastChannel === 'function' ? new BroadcastChannel(`${name}:commands`) : null;
+}
+
+/** The device's sync: status as runes state, "Sync now", stop. */
+export class DeviceSync {
+  /** The latest status (this tab's own when leading, else the leader's). */
+  status = $state.raw<SyncStatus>(startingStatus(true));
+  /** True while this tab runs the replication. */
+  leader = $state(false);
+  readonly enrolment: Enrolment;
+  #opts: DeviceSyncOptions;
+  #leadership: Leadership;
+  #commands: ChannelLike | null;
+  #controller: SyncController | null = null;
+  #cleanups: (() => void)[] = [];
+  #stopping: Promise<void> | null = null;
+
+  constructor(opts: DeviceSyncOptions) {
+    this.#opts = opts;
+    this.enrolment = opts.enrolment;
+    const online = (opts.isOnline ?? (() => navigator.onLine))();
+    this.status = startingStatus(online);
+    const name = syncLockName(opts.enrolment.person.name);
+    this.#leadership = electLeader({ name, locks: opts.locks, channel: opts.channel });
+    this.#cleanups.push(this.#leadership.onStatus((status) => (this.status = status)));
+    this.#cleanups.push(
+      this.#leadership.onLeaderChange((leader) => {
+        this.leader = leader;
+        if (leader) this.#lead();
+      }),
+    );
+    this.#commands = opts.commands === undefined ? defaultCommands(name) : opts.commands;
+    const onCommand = (event: { data: unknown }) => {
+      if ((event.data as Command | null)?.type === 'sync-now') this.#controller?.syncNow();
+    };
+    this.#commands?.addEventListener('message', onCommand);
+    this.#cleanups.push(() => this.#commands?.removeEventListener('message', onCommand));
+    // Without Web Locks this tab leads at once, before the listener above was added.
+    if (this.#leadership.isLeader()) {
+      this.leader = true;
+      this.#lead();
+    }
+  }
+
+  /** The server refused this device's credential: an admin signed the device out. */
+  get revoked(): boolean {
+    return this.status.state === 'unauthorized' && this.status.lastError?.code === 'unauthorized';
+  }
+
+  /** Restarts replication now (from any tab: a follower asks the leader). */
+  syncNow(): void {
+    if (this.#controller) this.#controller.syncNow();
+    else this.#commands?.postMessage({ type: 'sync-now' } satisfies Command);
+  }
+
+  /** Stops replicating, then gives up leadership so another tab (or session) may lead. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      for (const cleanup of this.#cleanups.splice(0)) cleanup();
+      const controller = this.#controller;
+      this.#controller = null;
+      await controller?.stop();
+      this.#leadership.resign();
+      this.#commands?.close();
+    })();
+    return this.#stopping;
+  }
+
+  #lead(): void {
+    if (this.#controller || this.#stopping) return;
+    const { enrolment, db, clock, deviceId, origin } = this.#opts;
+    const url = `${origin.replace(/\/$/, '')}/couch/${encodeURIComponent(enrolment.db)}`;
+    const remote = openRemoteDb(url, {
+      ...enrolment.credentials,
+      clock,
+      fetchImpl: this.#opts.fetchImpl,
+    });
+    const controller = startSync(db, remote, { deviceId, isOnline: this.#opts.isOnline });
+    this.#controller = controller;
+    this.#cleanups.push(controller.subscribe((status) => this.#leadership.publishStatus(status)));
+    const targets = this.#opts.targets === undefined ? browserTargets() : this.#opts.targets;
+    if (targets) this.#cleanups.push(attachSyncTriggers(controller, targets));
+  }
+}
