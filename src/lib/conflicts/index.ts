@@ -5,3 +5,4 @@ export * from './inbox';
 export * from './revs';
 export { md5Hex } from './hash';
 export { explainMerge, listWords, timeOfHlc } from './explain';
+export * from './device';

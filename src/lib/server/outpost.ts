@@ -10,6 +10,7 @@ import { createApp } from './app';
 import { startEmbeddedCouch, type EmbeddedCouch } from './embedded/server';
 import { createProvisioner } from './provision/provision';
 import { DEFAULT_MASTER_DB } from './provision/names';
+import { startResolverWorker, type ResolverWorker } from './resolver/worker';
 import { watchUsers } from './users-watch';
 
 export interface OutpostOptions {
@@ -35,6 +36,8 @@ export interface RunningOutpost {
   couchAdmin: Nano.ServerScope;
   masterDb: string;
   embedded: EmbeddedCouch | null;
+  /** The conflict resolver following master. */
+  resolver: ResolverWorker;
   close(): Promise<void>;
 }
 
@@ -83,6 +86,11 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
   });
   await provisioner.provisionAll();
   const stopWatching = watchUsers(couchAdmin, provisioner, log);
+  const resolver = startResolverWorker({
+    url: `${couch.url}/${encodeURIComponent(masterDb)}`,
+    admin: { name: couch.name, password: couch.password },
+    log,
+  });
 
   const app = createApp({
     buildDir: opts.buildDir,
@@ -103,9 +111,11 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     couchAdmin,
     masterDb,
     embedded,
+    resolver,
     close: () =>
       (closed ??= (async () => {
         stopWatching();
+        await resolver.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -7,6 +7,7 @@
 import type { Enrolment } from '$lib/auth/enrolment';
 import type { Hlc } from '$lib/clock/hlc';
 import type { LocalDb } from '$lib/db/pouch';
+import { createPullResolver } from '$lib/conflicts/device';
 import {
   attachSyncTriggers,
   electLeader,
@@ -146,7 +147,12 @@ export class DeviceSync {
       clock,
       fetchImpl: this.#opts.fetchImpl,
     });
-    const controller = startSync(db, remote, { deviceId, isOnline: this.#opts.isOnline });
+    const controller = startSync(db, remote, {
+      deviceId,
+      isOnline: this.#opts.isOnline,
+      // Devices resolve the conflicts they pull with the same rules as the server.
+      onPulled: createPullResolver(db, (message) => console.warn(message)),
+    });
     this.#controller = controller;
     this.#cleanups.push(controller.subscribe((status) => this.#leadership.publishStatus(status)));
     const targets = this.#opts.targets === undefined ? browserTargets() : this.#opts.targets;
