@@ -7,5 +7,5 @@ export * from './remote';
 export * from './status';
 export * from './sync';
 export * from './triggers';
-export { notDesignDoc, type AnyDb, type LaneTuning } from './lane';
+export type { AnyDb, LaneTuning } from './lane';
 export { PENDING_CHECKPOINT_ID } from './pending';

@@ -1,6 +1,7 @@
 /**
- * One live replication lane (pull: remote -> local, or push: local -> remote) with `retry: true`
- * and the jittered back-off, turning PouchDB's replication events into a few plain callbacks.
+ * The pull lane (remote -> local): PouchDB's live replication with `retry: true` and the
+ * jittered back-off, its events turned into a few plain callbacks. The types here are shared
+ * with the push lane (push-lane.ts), which speaks the replication protocol itself.
  */
 import type { Backoff } from './backoff';
 import type { LanePhase } from './status';
@@ -42,16 +43,6 @@ const CANCEL_WAIT_MS = 5000;
 type Emitter = { on(event: string, listener: (arg: never) => void): unknown };
 
 /**
- * The push lane's filter: design docs stay local. pouchdb-find keeps its Mango indexes as local
- * `_design/` docs, and CouchDB refuses design docs from non-admins (per-doc 403 in `_bulk_docs`),
- * which would show as refused changes for good. Its source text is part of PouchDB's replication
- * id (and so of the checkpoint's): change it and the next push re-checks every doc once.
- */
-export function notDesignDoc(doc: { _id: string }): boolean {
-  return !doc._id.startsWith('_design/');
-}
-
-/**
  * After each batch PouchDB's replicator calls `src.info()` and never handles its rejection
  * (pouchdb-replication finishBatch). With the remote as source, a server that goes away right
  * then causes an unhandled rejection, which ends a Node process. This view of the remote answers
@@ -73,9 +64,8 @@ function withSafeInfo(db: AnyDb): AnyDb {
   });
 }
 
-/** Starts one live lane; events after cancel() are not reported. */
-export function startLane(
-  direction: 'pull' | 'push',
+/** Starts the live pull lane; events after cancel() are not reported. */
+export function startPullLane(
   local: AnyDb,
   remote: AnyDb,
   opts: LaneTuning & { backoff: Backoff; on: LaneHandlers },
@@ -89,12 +79,8 @@ export function startLane(
     batch_size: opts.batchSize,
     batches_limit: opts.batchesLimit,
     back_off_function: (delay) => backoff.next(delay),
-    ...(direction === 'push' ? { filter: notDesignDoc } : {}),
   };
-  const rep =
-    direction === 'pull'
-      ? local.replicate.from(withSafeInfo(remote), options)
-      : local.replicate.to(remote, options);
+  const rep = local.replicate.from(withSafeInfo(remote), options);
   const done = new Promise<void>((resolve) => {
     rep.on('complete', () => resolve());
     rep.on('error', () => resolve());
@@ -150,7 +136,7 @@ export function startLane(
   );
 
   return {
-    direction,
+    direction: 'pull',
     async cancel() {
       // Resolves once PouchDB completed, so callers may destroy the local db afterwards.
       if (cancelled) return;

@@ -6,7 +6,8 @@
 import type { LocalDb } from '../db/pouch';
 import { classifySyncError, isRefusal, type SyncProblem } from './classify';
 import { createBackoff, type Backoff, type BackoffOptions } from './backoff';
-import { startLane, type AnyDb, type Lane, type LaneHandlers } from './lane';
+import { startPullLane, type AnyDb, type Lane, type LaneHandlers } from './lane';
+import { startPushLane } from './push-lane';
 import { createPendingTracker, type PendingTracker } from './pending';
 import type { Credentials, RemoteConnection } from './remote';
 import {
@@ -18,14 +19,13 @@ import {
 } from './status';
 
 /**
- * Docs per replication round (`_revs_diff`, `_bulk_get`, `_bulk_docs`, checkpoint). Measured with
- * bench/sync-throughput.ts, 10k docs of ~350 bytes, memory db -> embedded server in its own
- * process, as sync throughput / raw `_bulk_docs` throughput (medians of 3-4 noisy runs): 100
- * (PouchDB's default) ~0.2, 500 ~0.55, 1000 ~0.6, 2000 ~0.6, 5000 ~0.67. Past 1000 the gain is
- * small while request bodies and memory grow, so 1000 (about 350 KB per `_bulk_docs` here).
+ * Docs per replication round. The pull lane is PouchDB's replicator (its default, 100, gave
+ * about 0.2 of raw `_bulk_docs` throughput here); the push lane (push-lane.ts) pipelines its
+ * rounds. 1000 docs is about 350 KB per `_bulk_docs` here: past it the gain was small while
+ * request bodies and memory grow. Figures: docs/PERFORMANCE.md (`npm run bench`).
  */
 export const DEFAULT_BATCH_SIZE = 1000;
-/** Batches read ahead of the one being written (2-10 measured the same; 4 bounds memory). */
+/** Batches the pull lane reads ahead of the one being written (2-10 measured the same; 4 bounds memory). */
 export const DEFAULT_BATCHES_LIMIT = 4;
 
 export interface SyncOptions {
@@ -221,13 +221,17 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     input.laneError = null; // `denied` stays: the push lane has checkpointed past those docs
     input.push = 'starting';
     input.pull = 'starting';
-    lanes = (['pull', 'push'] as const).map((direction) =>
-      startLane(direction, local, remote, {
-        ...tuning,
-        backoff: backoffs[direction],
-        on: handlers(direction, gen),
-      }),
-    );
+    const pull = startPullLane(local, remote, {
+      ...tuning,
+      backoff: backoffs.pull,
+      on: handlers('pull', gen),
+    });
+    const push = startPushLane(local, remote, {
+      ...tuning,
+      backoff: backoffs.push,
+      on: handlers('push', gen),
+    });
+    lanes = [pull, push];
     update();
   }
 
