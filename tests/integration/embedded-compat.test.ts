@@ -105,4 +105,10 @@ describe('CouchDB access answers', () => {
     expect(r.body.error).toBe('not_found');
     expect((await couch.admin$('GET', '/')).status).toBe(200);
   });
+
+  it('GET /_up - answers the health check anonymously', async () => {
+    const r = await couch.as(null, 'GET', '/_up');
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('ok');
+  });
 });

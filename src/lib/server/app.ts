@@ -57,7 +57,19 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
   app.disable('x-powered-by');
 
   app.get('/api/health', (_req, res) => {
-    res.set('Cache-Control', NO_CACHE).json({ ok: true, version: appVersion });
+    res.set('Cache-Control', NO_CACHE);
+    if (!couch) {
+      res.json({ ok: true, version: appVersion });
+      return;
+    }
+    // The app is healthy only when its database answers (CouchDB's own /_up).
+    fetch(`${couch.target()}/_up`, { signal: AbortSignal.timeout(3000) }).then(
+      (up) =>
+        res
+          .status(up.ok ? 200 : 503)
+          .json({ ok: up.ok, version: appVersion, couch: up.ok ? 'up' : `status ${up.status}` }),
+      () => res.status(503).json({ ok: false, version: appVersion, couch: 'unreachable' }),
+    );
   });
   if (couch) {
     app.post('/api/enrol', express.json({ limit: '16kb' }), (req, res) => {

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.host,
     couchUrl: config.couchUrl,
+    replicationUrl: config.replicationUrl,
     embedded: { dataDir: config.dataDir, admin: config.admin, port: config.couchPort },
   });
   const lines = [

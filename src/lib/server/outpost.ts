@@ -19,6 +19,8 @@ export interface OutpostOptions {
   host: string;
   /** Admin URL of a real CouchDB (http://admin:pw@host:5984); unset = embedded server. */
   couchUrl?: string;
+  /** How CouchDB reaches itself for `_replicator` endpoints (default: the CouchDB URL). */
+  replicationUrl?: string;
   /** Embedded server: data folder, admin, and its own loopback port (0 = any free one). */
   embedded?: { dataDir: string; admin: { name: string; password: string }; port: number };
   masterDb?: string;
@@ -80,7 +82,7 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
   const provisioner = createProvisioner({
     couch: couchAdmin,
     masterDb,
-    replicationUrl: couch.url,
+    replicationUrl: opts.replicationUrl ?? couch.url,
     adminAuthorization: basic(couch.name, couch.password),
     log,
   });

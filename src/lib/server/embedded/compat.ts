@@ -6,6 +6,7 @@
  *    non-member (express-pouchdb says 401), 403 for a member writing a design doc, 401 "You are
  *    not a server admin." for database creation/deletion, `_all_dbs`, `_config` and friends;
  *  - keeps `_users` and `_replicator` admin-only, as CouchDB 3 does by default;
+ *  - answers CouchDB's `GET /_up` health check;
  *  - rejects requests known to crash express-pouchdb before they reach it: an anonymous
  *    `PUT /newdb` once an admin exists, `_changes?filter=_selector` (CouchDB supports it,
  *    express-pouchdb crashes), and `_changes` naming a filter that does not exist.
@@ -140,6 +141,11 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     const url = new URL(req.url ?? '/', 'http://embedded');
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const [first, second] = segments;
+    if (first === '_up' && segments.length === 1) {
+      // CouchDB's health check (open to anyone); express-pouchdb has none.
+      send(res, 200, { status: 'ok', seeds: {} });
+      return false;
+    }
     if (
       !first ||
       first === '_session' ||
