@@ -2,6 +2,8 @@
  * What the rep can do on the screens: each intent writes through the repo (local, fast) and
  * reports the outcome in words as a toast. Components call these and never touch the repo.
  */
+import { dismiss, restoreVersion } from '$lib/conflicts/inbox';
+import type { WriteStamp } from '$lib/domain/stamp';
 import type { Repo } from '$lib/repo';
 import { toOutpostError, type OutpostError } from '$lib/errors';
 import { clockTime, shortDate } from './format';
@@ -14,6 +16,12 @@ export type SaveResult = OutpostError | null;
 /** Builds the UI intents over a repo; `isOnline` only changes the wording of confirmations. */
 export function createActions(repo: Repo, toasts: Toasts, isOnline: () => boolean) {
   const offline = () => (isOnline() ? '' : ' (offline)');
+  /** Who writes, from which device, and when: for the inbox's writes. */
+  const stamp = (): WriteStamp => ({
+    user: repo.ctx.user,
+    deviceId: repo.ctx.clock.deviceId,
+    hlc: repo.ctx.clock.now(),
+  });
 
   /** Runs a write; toasts its confirmation, or its error unless a form shows it by field. */
   async function attempt(write: () => Promise<string | null>): Promise<SaveResult> {
@@ -84,6 +92,20 @@ export function createActions(repo: Repo, toasts: Toasts, isOnline: () => boolea
       attempt(async () => {
         const stop = await repo.rescheduleStop(stopId, date);
         return `Stop #${stop.seq} moved to ${shortDate(stop.date)}`;
+      }),
+
+    /** Inbox: makes another version of a document current again (a normal new edit). */
+    restoreVersion: (auditId: string, rev: string) =>
+      attempt(async () => {
+        await restoreVersion(repo.db, auditId, rev, stamp());
+        return 'Restored the other version';
+      }),
+
+    /** Inbox: marks an item reviewed; the current version stays ("Keep this" or "Dismiss"). */
+    dismissConflict: (auditId: string, how: 'keep' | 'dismiss' = 'dismiss') =>
+      attempt(async () => {
+        await dismiss(repo.db, auditId, stamp());
+        return how === 'keep' ? 'Kept the current version' : 'Dismissed';
       }),
   };
 }
