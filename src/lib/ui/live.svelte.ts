@@ -18,7 +18,12 @@ export interface LiveQuery<T> {
  * it while a component initialises. Reactive values `query` reads before its first `await`
  * are tracked: when they change, the query starts over.
  */
-export function liveQuery<T>(db: LocalDb, query: () => Promise<T>): LiveQuery<T> {
+export function liveQuery<T>(
+  db: LocalDb,
+  query: () => Promise<T>,
+  /** Only changes of docs whose id passes re-run the query (default: every change). */
+  relevant: (id: string) => boolean = () => true,
+): LiveQuery<T> {
   let current = $state.raw<T | undefined>(undefined);
   let error = $state.raw<OutpostError | null>(null);
   let loading = $state(true);
@@ -49,7 +54,8 @@ export function liveQuery<T>(db: LocalDb, query: () => Promise<T>): LiveQuery<T>
     };
 
     const feed = db.changes({ since: 'now', live: true });
-    feed.on('change', () => {
+    feed.on('change', (change: { id: string }) => {
+      if (!relevant(change.id)) return;
       if (running) again = true;
       else void settle(query());
     });
