@@ -28,6 +28,8 @@ export interface SyncThroughputOptions {
   batchesLimit?: number;
   /** Docs per raw `_bulk_docs` request (default 1000). */
   rawBatch?: number;
+  /** 'startSync' (default), or plain `PouchDB.replicate` with its defaults for comparison. */
+  engine?: 'startSync' | 'pouchdb-defaults';
   /** Alternating raw/sync rounds; the median round is reported (default 3). */
   rounds?: number;
   /** Where the embedded server runs (default 'child'). */
@@ -43,6 +45,7 @@ export interface SyncThroughputResult {
   ratio: number;
   /** The ratio of every round, in order. */
   ratios: number[];
+  engine: 'startSync' | 'pouchdb-defaults';
   batchSize: number;
   batchesLimit: number;
   server: 'child' | 'in-process';
@@ -151,25 +154,30 @@ export async function benchSyncThroughput(
       username: user.name,
       password: user.password,
     });
-    const sync = startSync(local, remote, {
-      deviceId: 'dev-bench',
-      batchSize: opts.batchSize,
-      batchesLimit: opts.batchesLimit,
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('sync bench timed out')), 300_000);
-      // Push throughput: done when the push lane has every doc confirmed on the server (the
-      // pull lane reading those docs back afterwards is not part of pushing them).
-      const done = (s: SyncStatus) => s.docsPushed >= n && s.pending === 0;
-      const unsubscribe = sync.subscribe((s) => {
-        if (!done(s)) return;
-        clearTimeout(timer);
-        queueMicrotask(() => unsubscribe());
-        resolve();
+    if (opts.engine === 'pouchdb-defaults') {
+      // Plain PouchDB replication with its defaults (batch_size 100, batches_limit 10).
+      await local.replicate.to(remote);
+    } else {
+      const sync = startSync(local, remote, {
+        deviceId: 'dev-bench',
+        batchSize: opts.batchSize,
+        batchesLimit: opts.batchesLimit,
       });
-    });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('sync bench timed out')), 300_000);
+        // Push throughput: done when the push lane has every doc confirmed on the server (the
+        // pull lane reading those docs back afterwards is not part of pushing them).
+        const done = (s: SyncStatus) => s.docsPushed >= n && s.pending === 0;
+        const unsubscribe = sync.subscribe((s) => {
+          if (!done(s)) return;
+          clearTimeout(timer);
+          queueMicrotask(() => unsubscribe());
+          resolve();
+        });
+      });
+      await sync.stop();
+    }
     const syncMs = performance.now() - t0;
-    await sync.stop();
     await remote.close();
     const info = (await call(adminAuth, 'GET', `/bench-sync-${r}`)) as { doc_count: number };
     if (info.doc_count !== n)
@@ -188,6 +196,7 @@ export async function benchSyncThroughput(
       syncMs: round(median.syncMs),
       ratio: round(median.ratio, 2),
       ratios: results.map((x) => round(x.ratio, 2)),
+      engine: opts.engine ?? 'startSync',
       batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
       batchesLimit: opts.batchesLimit ?? DEFAULT_BATCHES_LIMIT,
       server,
