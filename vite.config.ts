@@ -31,6 +31,18 @@ export default defineConfig({
       {
         resolve: { alias: lib },
         test: {
+          // Attacks over HTTP on the full server, hostile input, and a scan of the client bundle.
+          name: 'security',
+          include: ['tests/security/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          globalSetup: ['tests/security/bundle-build.ts'],
+        },
+      },
+      {
+        resolve: { alias: lib },
+        test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',

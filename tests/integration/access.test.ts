@@ -120,7 +120,7 @@ describe('who may read and write what (per-user dbs, master, validate_doc_update
       docs: [note('bulk1', team.rep1), note('bulk2', team.rep2)],
     });
     expect(r.status).toBe(201);
-    // Matched by id: the embedded server does not keep request order (CouchDB does).
+    // Matched by id: CouchDB answers in request order, but this test does not depend on it.
     const byId = Object.fromEntries((r.body as { id: string }[]).map((x) => [x.id, x]));
     expect(byId['note:bulk1']).toMatchObject({ ok: true });
     expect(byId['note:bulk2']).toMatchObject({ error: 'unauthorized' });

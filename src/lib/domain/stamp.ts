@@ -17,15 +17,50 @@ export interface WriteStamp {
 type Body = Record<string, unknown>;
 const SYSTEM = new Set<string>(SYSTEM_FIELDS);
 
-/** Deterministic JSON with sorted object keys, for comparing and hashing bodies. */
+/** Nesting beyond which canonicalJson gives up: no JSON doc gets there, a cyclic object would. */
+const MAX_CANONICAL_DEPTH = 100_000;
+
+/**
+ * Deterministic JSON with sorted object keys, for comparing and hashing bodies. Iterative, so a
+ * body nested thousands of levels deep (a hostile or corrupt doc from the server) cannot
+ * overflow the stack of whoever compares it (the resolver, the conflict rules, applyPatch).
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value as Body)
-    .filter((k) => (value as Body)[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Body)[k])}`).join(',')}}`;
+  const out: string[] = [];
+  // Work items: a value still to write (with its depth), or literal text to emit.
+  const todo: ({ value: unknown; depth: number } | string)[] = [{ value, depth: 0 }];
+  while (todo.length > 0) {
+    const item = todo.pop() as { value: unknown; depth: number } | string;
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    const { value: v, depth } = item;
+    if (v === undefined) out.push('null');
+    else if (v === null || typeof v !== 'object') out.push(JSON.stringify(v));
+    else if (depth >= MAX_CANONICAL_DEPTH) {
+      throw new RangeError(`canonicalJson: nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
+    } else if (Array.isArray(v)) {
+      out.push('[');
+      todo.push(']');
+      for (let i = v.length - 1; i >= 0; i--) {
+        todo.push({ value: v[i], depth: depth + 1 });
+        if (i > 0) todo.push(',');
+      }
+    } else {
+      const keys = Object.keys(v as Body)
+        .filter((k) => (v as Body)[k] !== undefined)
+        .sort();
+      out.push('{');
+      todo.push('}');
+      for (let i = keys.length - 1; i >= 0; i--) {
+        todo.push({ value: (v as Body)[keys[i]], depth: depth + 1 });
+        todo.push(`${JSON.stringify(keys[i])}:`);
+        if (i > 0) todo.push(',');
+      }
+    }
+  }
+  return out.join('');
 }
 
 /** Stamps a brand-new document: every data field gets the write's clock. */

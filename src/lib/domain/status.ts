@@ -1,5 +1,5 @@
 /** Stop status rules: forward only; skipped/cancelled belong to supervisors. */
-import type { StopStatus } from './types';
+import { STOP_STATUSES, type StopStatus } from './types';
 
 /** Position of each status on the forward path. */
 const RANK: Record<StopStatus, number> = {
@@ -39,6 +39,11 @@ export function statusChangeError(
   to: StopStatus,
   role: 'rep' | 'supervisor',
 ): string | null {
+  // Form input and messages from other tabs are untyped at run time: an unknown status is an
+  // error, not a silent no-op.
+  if (!(STOP_STATUSES as readonly unknown[]).includes(to)) {
+    return `Unknown stop status: ${String(to)}. Use one of: ${STOP_STATUSES.join(', ')}.`;
+  }
   if (SUPERVISOR_STATUSES.includes(to) && role !== 'supervisor') {
     return `Only a supervisor can mark a stop ${to}.`;
   }

@@ -16,6 +16,8 @@ export const LIMITS = {
   noteText: 10_000,
   contacts: 50,
   maxSeq: 999,
+  /** Deepest nesting of one field's value (an audit doc's bodies get 4 levels more). */
+  depth: 100,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -241,6 +243,28 @@ const BY_TYPE: Record<DocType, (doc: Obj, errors: FieldErrors) => void> = {
   conflict: validateConflict,
 };
 
+/** True when `value` holds arrays/objects nested deeper than `max` levels (iterative: never overflows). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Fields (known or not) nested deeper than the limit: CouchDB and PouchDB walk bodies recursively. */
+function validateDepth(doc: Obj, errors: FieldErrors): void {
+  const max = LIMITS.depth + (doc.type === 'conflict' ? 4 : 0);
+  for (const [field, value] of Object.entries(doc)) {
+    if (nestedDeeperThan(value, max)) {
+      errors[field] = `${field} is nested too deeply (more than ${max} levels).`;
+    }
+  }
+}
+
 /** Validates a whole document; returns field-level messages (empty when valid). */
 export function validateDoc(doc: unknown): FieldErrors {
   if (!isObj(doc)) return { '': 'A document must be a JSON object.' };
@@ -248,6 +272,7 @@ export function validateDoc(doc: unknown): FieldErrors {
     return { type: `Unknown document type ${JSON.stringify(doc.type)}.` };
   }
   const errors: FieldErrors = {};
+  validateDepth(doc, errors);
   validateBase(doc, errors);
   BY_TYPE[doc.type](doc, errors);
   return errors;

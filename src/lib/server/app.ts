@@ -132,8 +132,12 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
     }
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Bad input (e.g. a body that is not JSON or too large): say so, no stack in the log.
-      res.status(status).json({ error: 'bad_request', reason: (error as Error).message });
+      // Bad input (a body that is not JSON or too large, a missing file): fixed words only.
+      // Parser messages quote the body (it may hold a password); file errors name server paths.
+      res
+        .status(status)
+        .set('Cache-Control', NO_CACHE)
+        .json(clientError(status, (error as { type?: unknown }).type));
       return;
     }
     console.error(`${req.method} ${req.path} failed:`, (error as Error).message);
@@ -164,6 +168,21 @@ export async function startServer({ port, host, buildDir }: ServerOptions): Prom
         server.closeAllConnections();
       })),
   };
+}
+
+/** The JSON answer for a request the server could not take (status 4xx), in fixed words. */
+function clientError(status: number, type: unknown): { error: string; reason: string } {
+  switch (type) {
+    case 'entity.parse.failed':
+      return { error: 'bad_request', reason: 'The request body is not valid JSON.' };
+    case 'entity.too.large':
+      return { error: 'too_large', reason: 'The request body is too large.' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { error: 'bad_request', reason: 'The request body must be JSON in UTF-8.' };
+  }
+  if (status === 404) return { error: 'not_found', reason: 'Not found.' };
+  return { error: 'bad_request', reason: 'The request could not be read.' };
 }
 
 /** The message chain of an error and its causes, for the log. */

@@ -78,14 +78,12 @@ export async function enrolDevice(
       .use<Record<string, unknown>>('_users')
       .get(`org.couchdb.user:${req.name}`)) as Record<string, unknown>;
   } catch (err) {
+    // Signed in, yet no `_users` doc: a server admin from the config (CouchDB's [admins]).
+    if ((err as { statusCode?: unknown }).statusCode === 404) throw notSetUp();
     throw createError('internal', { message: 'Your user record could not be read.', cause: err });
   }
   const person = personFromUserDoc(userDoc);
-  if (!person) {
-    throw createError('forbidden', {
-      message: 'This account is not set up for Outpost (it needs the rep or supervisor role).',
-    });
-  }
+  if (!person) throw notSetUp();
   await deps.provisioner.ensurePerson(person);
   const credentials = await createDeviceUser(
     deps.couch,
@@ -96,6 +94,12 @@ export async function enrolDevice(
   const outpost = (userDoc.outpost ?? {}) as { displayName?: unknown };
   const displayName = typeof outpost.displayName === 'string' ? outpost.displayName : person.name;
   return { person: { ...person, displayName }, db: userDbName(person.name), credentials };
+}
+
+function notSetUp() {
+  return createError('forbidden', {
+    message: 'This account is not set up for Outpost (it needs the rep or supervisor role).',
+  });
 }
 
 /** HTTP status and JSON body for an enrolment failure, keeping CouchDB's error/reason shape. */

@@ -36,6 +36,12 @@ export interface RemoteConnection {
   requests(): number;
   /** Swaps the credentials used for the next requests (after the user signs in again). */
   setCredentials(credentials: Credentials): void;
+  /**
+   * Holds back every request until `resume()`: after the server refused the credential, a lane
+   * PouchDB is still winding down must not send another one (no hammering with a dead secret).
+   */
+  suspend(): void;
+  resume(): void;
 }
 
 /** A PouchDB http database with its connection details. */
@@ -65,8 +71,15 @@ export function openRemoteDb(url: string, opts: RemoteOptions): RemoteDb {
   let authorization = basic(opts);
   let lastStatus: number | null = null;
   let requests = 0;
+  let suspended = false;
 
   const authedFetch: FetchImpl = async (input, init = {}) => {
+    if (suspended) {
+      throw createError('unauthorized', {
+        message: 'Sync is waiting for new credentials.',
+        status: 401,
+      });
+    }
     const headers = new Headers(init.headers);
     headers.set('Authorization', authorization);
     requests += 1;
@@ -100,6 +113,12 @@ export function openRemoteDb(url: string, opts: RemoteOptions): RemoteDb {
     requests: () => requests,
     setCredentials(credentials) {
       authorization = basic(credentials);
+    },
+    suspend() {
+      suspended = true;
+    },
+    resume() {
+      suspended = false;
     },
   };
   return Object.assign(db, { connection });

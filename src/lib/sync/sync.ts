@@ -137,6 +137,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     classifySyncError(err, connectionOf(remote)?.lastStatus() ?? null);
 
   function refused(problem: SyncProblem) {
+    connectionOf(remote)?.suspend();
     input.auth = {
       code: problem.status === 403 ? 'forbidden' : 'unauthorized',
       status: problem.status ?? 401,
@@ -236,6 +237,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
   }
 
   function restartNow() {
+    connectionOf(remote)?.resume();
     backoffs.pull.reset();
     backoffs.push.reset();
     input.auth = null;

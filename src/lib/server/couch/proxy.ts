@@ -35,29 +35,57 @@ export function createCouchProxy(target: () => string, mountPath = '/couch') {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const base = new URL(target());
     const basePath = base.pathname.replace(/\/$/, '');
-    const url = new URL(basePath + (req.url ?? '/'), base);
+    // The path goes upstream exactly as sent: a URL object would resolve `..` and `%2e%2e`
+    // segments here, so `/couch/db/..` would reach another resource than the one asked for.
+    const path = basePath + (req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`);
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) headers[k] = v;
     }
-    headers.host = url.host;
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const upstream = send(url, { method: req.method, headers }, (up) => {
-      const out: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(up.headers)) {
-        if (v === undefined || HOP_BY_HOP.has(k.toLowerCase())) continue;
-        out[k] =
-          k.toLowerCase() === 'location' && typeof v === 'string'
-            ? rewriteLocation(v, base, mountPath)
-            : v;
-      }
-      res.writeHead(up.statusCode ?? 502, out);
-      up.pipe(res);
-      up.on('error', () => res.destroy());
+    headers.host = base.host;
+    const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
+    let answered = false;
+    let upstream: ReturnType<typeof httpRequest>;
+    try {
+      upstream = send(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname.replace(/^\[|\]$/g, ''),
+          port: base.port || undefined,
+          path,
+          method: req.method,
+          headers,
+        },
+        (up) => {
+          answered = true;
+          const out: Record<string, string | string[]> = {};
+          for (const [k, v] of Object.entries(up.headers)) {
+            if (v === undefined || HOP_BY_HOP.has(k.toLowerCase())) continue;
+            out[k] =
+              k.toLowerCase() === 'location' && typeof v === 'string'
+                ? rewriteLocation(v, base, mountPath)
+                : v;
+          }
+          res.writeHead(up.statusCode ?? 502, out);
+          up.pipe(res);
+          up.on('error', () => res.destroy());
+        },
+      );
+    } catch {
+      // e.g. characters node refuses in a request path
+      sendJson(res, 400, { error: 'bad_request', reason: 'The URL is not valid.' });
+      req.resume();
+      return;
+    }
+    upstream.on('error', () => {
+      // Once the answer is on its way (say a 413 that stopped reading a large body), a failing
+      // request upload must not cut it off: stop sending and let the answer finish.
+      if (answered) {
+        req.unpipe(upstream);
+        req.resume(); // drop the rest of the upload; the client reads the answer
+      } else
+        sendJson(res, 502, { error: 'bad_gateway', reason: 'The database server did not answer.' });
     });
-    upstream.on('error', () =>
-      sendJson(res, 502, { error: 'bad_gateway', reason: 'The database server did not answer.' }),
-    );
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });

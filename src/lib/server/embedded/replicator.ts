@@ -6,6 +6,8 @@
  * runs them differs. State is served like CouchDB's `_scheduler/docs` (see compat.ts).
  */
 
+import { isValidDbName } from './compat';
+
 type Endpoint = string | { url: string; headers?: Record<string, string> };
 
 interface ReplicatorDoc {
@@ -67,17 +69,26 @@ export function startReplicatorEmulation(opts: {
   const jobs = new Map<string, Job>();
   const replicatorDb = new PouchDB('_replicator');
 
-  function endpointUrl(e: Endpoint): string {
-    return typeof e === 'string' ? e : e.url;
+  /** The endpoint's URL; throws for anything but a string or `{ url: string }` (an admin's typo). */
+  function endpointUrl(e: unknown): string {
+    const url = typeof e === 'string' ? e : (e as { url?: unknown } | null)?.url;
+    if (typeof url !== 'string') throw new Error('source and target must be URLs');
+    return url;
+  }
+
+  /** A local database by name; only names CouchDB accepts, so none points outside the data folder. */
+  function local(name: string): PouchDB.Database {
+    if (!isValidDbName(name)) throw new Error(`not a valid database name: ${name}`);
+    return new PouchDB(name);
   }
 
   function open(e: Endpoint): PouchDB.Database {
     const raw = endpointUrl(e);
-    if (!/^https?:/i.test(raw)) return new PouchDB(raw);
+    if (!/^https?:/i.test(raw)) return local(raw);
     const url = new URL(raw);
-    const local =
+    const isSelf =
       url.port === self.port && ['127.0.0.1', 'localhost', self.hostname].includes(url.hostname);
-    if (local) return new PouchDB(decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, '')));
+    if (isSelf) return local(decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, '')));
     const headers = typeof e === 'string' ? {} : (e.headers ?? {});
     return new PouchDB(raw, {
       fetch: (u: string | Request, init?: RequestInit) => {
@@ -91,12 +102,19 @@ export function startReplicatorEmulation(opts: {
   function start(doc: ReplicatorDoc) {
     stopJob(doc._id);
     if (!doc.source || !doc.target) return;
+    const shown = (e: Endpoint) => {
+      try {
+        return endpointUrl(e).replace(/\/?$/, '/');
+      } catch {
+        return '';
+      }
+    };
     const state: SchedulerDoc = {
       database: '_replicator',
       doc_id: doc._id,
       id: null,
-      source: endpointUrl(doc.source).replace(/\/?$/, '/'),
-      target: endpointUrl(doc.target).replace(/\/?$/, '/'),
+      source: shown(doc.source),
+      target: shown(doc.target),
       state: 'running',
       error_count: 0,
       info: { docs_read: 0, docs_written: 0, doc_write_failures: 0 },
@@ -109,7 +127,21 @@ export function startReplicatorEmulation(opts: {
       batch_size: 500,
     };
     if (doc.selector) options.selector = doc.selector;
-    const rep = PouchDB.replicate(open(doc.source), open(doc.target), options);
+    let source: PouchDB.Database;
+    let target: PouchDB.Database;
+    try {
+      source = open(doc.source);
+      target = open(doc.target);
+    } catch (err) {
+      // CouchDB marks such a doc failed in `_scheduler/docs`; so does the emulation.
+      const error = (err as Error).message;
+      state.state = 'failed';
+      state.info = { docs_read: 0, docs_written: 0, doc_write_failures: 0, error };
+      jobs.set(doc._id, { rev: doc._rev, cancel: () => {}, state });
+      log(`replication ${doc._id} failed: ${error}`);
+      return;
+    }
+    const rep = PouchDB.replicate(source, target, options);
     const touch = (s: SchedulerDoc['state']) => {
       state.state = s;
       state.last_updated = nowIso();

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 // Must run before express-pouchdb loads pouchdb-validation (ESM evaluates imports in order).
-import './validation-fix';
+import './patches';
 import expressPouchdb from 'express-pouchdb';
 import PouchDB from 'pouchdb';
 import { createCompat } from './compat';
