@@ -170,3 +170,16 @@ describe('updateAccount', () => {
     });
   });
 });
+
+describe('updateAccount - hostile input', () => {
+  it('refuses a patch that is not an object, or names fields that are not editable, writing nothing', async () => {
+    const { repo, db } = testRepo();
+    await db.put(accountDoc('acc-h'));
+    const rev = (await db.get('account:acc-h'))._rev;
+    for (const patch of ['x', null, [1], { owner: 'mallory' }, { type: 'note' }]) {
+      const err = await rejectionOf(repo.updateAccount('account:acc-h', patch as never));
+      expect(err.code).toBe('invalid');
+    }
+    expect((await db.get('account:acc-h'))._rev).toBe(rev);
+  });
+});

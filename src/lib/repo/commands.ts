@@ -24,6 +24,8 @@ export type AccountPatch = Partial<
   Pick<AccountDoc, 'name' | 'phone' | 'info' | 'address' | 'contacts'>
 >;
 
+const EDITABLE_ACCOUNT_FIELDS = new Set(['name', 'phone', 'info', 'address', 'contacts']);
+
 const STATUS_AFTER: Record<EventKind, StopStatus> = { check_in: 'arrived', check_out: 'done' };
 
 function requireText(value: unknown, label: string, field: string, max: number): string {
@@ -150,6 +152,9 @@ export function createCommands(store: Store) {
       text: string;
       id?: string;
     }): Promise<NoteDoc> {
+      if (typeof input !== 'object' || input === null) {
+        throw createError('invalid', { message: 'A note needs its text and account.' });
+      }
       const text = requireText(input.text, 'Note', 'text', LIMITS.noteText);
       await store.get('account', input.accountId);
       const owner = input.stopId ? (await store.get('stop', input.stopId)).owner : ctx.user;
@@ -191,6 +196,17 @@ export function createCommands(store: Store) {
 
     /** Edits an account's editable fields; the whole result is validated before it is stored. */
     async updateAccount(accountId: string, patch: AccountPatch): Promise<AccountDoc> {
+      if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+        throw createError('invalid', { message: 'Account changes must be a set of fields.' });
+      }
+      const unknown = Object.keys(patch).filter((k) => !EDITABLE_ACCOUNT_FIELDS.has(k));
+      if (unknown.length > 0) {
+        const message = `These account fields cannot be edited here: ${unknown.join(', ')}.`;
+        throw createError('invalid', {
+          message,
+          fields: Object.fromEntries(unknown.map((k) => [k, message])),
+        });
+      }
       const current = await store.get('account', accountId);
       const fields = validateDoc({ ...current, ...patch });
       const keys = Object.keys(fields);

@@ -40,7 +40,7 @@ export function createSupervisorCommands(store: Store) {
      */
     async reassignStop(stopId: string, assignee: string): Promise<StopDoc> {
       requireSupervisor('reassign a stop');
-      const to = assignee.trim();
+      const to = typeof assignee === 'string' ? assignee.trim() : '';
       if (!to)
         throw createError('invalid', {
           message: 'Choose a rep.',
