@@ -3,28 +3,15 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/lib/server/app';
-import { launchBrowser, screenshotPath, startAppServer, type TestBrowser } from './harness';
+import {
+  launchBrowser,
+  screenshotPath,
+  startAppServer,
+  waitForServiceWorker,
+  type TestBrowser,
+} from './harness';
 
 const NOTE = 'Gate code 4711. Ask for Maria at the counter.';
-
-/** Waits until the service worker controls the page, reloading once if it was installed without it. */
-async function waitForServiceWorker(page: Page): Promise<void> {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  const controlled = await page
-    .waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
-      timeout: 5000,
-    })
-    .then(
-      () => true,
-      () => false,
-    );
-  if (!controlled) {
-    await page.reload();
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-  }
-}
 
 /** Saves a full-page screenshot from the top (the header is sticky). */
 async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
