@@ -44,7 +44,7 @@ describe('canonicalJson', () => {
 });
 
 describe('stampNew', () => {
-  it('stamps the system fields and gives every data field the write clock', () => {
+  it('stamps the system fields and gives every data field and the owner the write clock', () => {
     const doc = stampNew<TaskDoc>(
       'task',
       'task:t1',
@@ -63,7 +63,7 @@ describe('stampNew', () => {
       stopId: 'stop:s1',
       title: 'Count stock',
       done: false,
-      fieldClock: { stopId: S1.hlc, title: S1.hlc, done: S1.hlc },
+      fieldClock: { owner: S1.hlc, stopId: S1.hlc, title: S1.hlc, done: S1.hlc },
     });
     expect(validateDoc(doc)).toEqual({});
   });
@@ -95,7 +95,7 @@ describe('stampNew', () => {
     expect(doc.owner).toBe('ana');
     expect(doc.updatedBy).toBe('ana');
     expect('doneAt' in doc).toBe(false);
-    expect(doc.fieldClock).toEqual({ stopId: S1.hlc, title: S1.hlc, done: S1.hlc });
+    expect(doc.fieldClock).toEqual({ owner: S1.hlc, stopId: S1.hlc, title: S1.hlc, done: S1.hlc });
   });
 });
 

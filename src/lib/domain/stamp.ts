@@ -63,7 +63,7 @@ export function canonicalJson(value: unknown): string {
   return out.join('');
 }
 
-/** Stamps a brand-new document: every data field gets the write's clock. */
+/** Stamps a brand-new document: every data field (and the owner) gets the write's clock. */
 export function stampNew<T extends BaseDoc>(
   type: DocType,
   id: string,
@@ -72,7 +72,11 @@ export function stampNew<T extends BaseDoc>(
   stamp: WriteStamp,
 ): T {
   const data: Body = {};
-  const fieldClock: Record<string, string> = {};
+  // The owner is merged like any data field (conflicts/rules.ts) and must carry its clock from
+  // the start: unclocked, a leaf's claim on it is its `updatedAt`, so any later edit by the old
+  // owner (a task ticked) beat a supervisor's concurrent transfer and silently took the doc back
+  // (found by the chaos harness: `npm run chaos -- --seed 2 --profile moving-vehicle`).
+  const fieldClock: Record<string, string> = { owner: stamp.hlc };
   for (const [k, v] of Object.entries(fields)) {
     if (SYSTEM.has(k) || v === undefined) continue;
     data[k] = v;

@@ -37,6 +37,10 @@ export function createSupervisorCommands(store: Store) {
     /**
      * Moves a stop (and its open tasks) to another rep. The previous rep is remembered in
      * `formerAssignees`, so the change also reaches their device and the stop leaves their day.
+     * Each moved task remembers its previous owner the same way: a task that stopped matching
+     * the old rep's pull selector would strand, in the old rep's db, a conflict with an edit
+     * they made meanwhile (its resolution, now owned by the new rep, would never reach them;
+     * found by the chaos harness: `npm run chaos -- --seed 2 --profile moving-vehicle`).
      */
     async reassignStop(stopId: string, assignee: string): Promise<StopDoc> {
       requireSupervisor('reassign a stop');
@@ -64,7 +68,16 @@ export function createSupervisorCommands(store: Store) {
       const related = await db.find({ selector: { stopId }, use_index: INDEX.byStop });
       for (const task of related.docs as unknown as TaskDoc[]) {
         if (task.type === 'task' && !task.done)
-          await store.update('task', task._id, () => ({}), { owner: to });
+          await store.update(
+            'task',
+            task._id,
+            (t) => ({
+              formerAssignees: [
+                ...new Set([...((t.formerAssignees as string[] | undefined) ?? []), t.owner]),
+              ].filter((n) => n !== to),
+            }),
+            { owner: to },
+          );
       }
       return stop;
     },

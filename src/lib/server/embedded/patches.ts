@@ -6,9 +6,17 @@
  *    running validate_doc_update, so under replication (`_bulk_docs` with `new_edits: false`)
  *    every update of an existing doc was a silent no-op: success answered, nothing stored.
  *    The validation functions now get a copy of the doc.
- *  - the longpoll `_changes` route never handled a failing first read (e.g. the db deleted
- *    while a client polls): an unhandled rejection, which ends a Node process by default.
- *    It now answers with the error like its other routes.
+ *  - pouchdb-validation also passed the doc's current winner as `oldDoc` for a replicated
+ *    revision. CouchDB passes the revision's nearest ancestor whose body it still has
+ *    (couch_db make_first_doc_on_disk), or null. So a rep's replicated check-in (a child of the
+ *    stop revision she had) reaching her db after the supervisor's reassignment was checked
+ *    against the reassigned winner, refused ("You may not take over a document owned by ...")
+ *    and never reached master, where CouchDB accepts it (found by the chaos harness:
+ *    `npm run chaos -- --seed 2 --profile moving-vehicle`). A replicated revision is now
+ *    validated against its nearest stored ancestor on its own `_revisions` path.
+ *  - the longpoll `_changes` route never handled a failing first read, nor a feed that ended
+ *    without results (e.g. the db deleted while a client polls): an unhandled rejection, which
+ *    ends a Node process by default. It now answers with the error like its other routes.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
@@ -23,29 +31,59 @@ type ModuleStatics = typeof Module & { _nodeModulePaths(dir: string): string[] }
 const require = createRequire(import.meta.url);
 const expressPouchDir = dirname(require.resolve('express-pouchdb'));
 
-/** Compiles `file` with `from` replaced by `to` into the require cache (once). */
-function patchModule(file: string, from: string, to: string): void {
+/**
+ * Compiles `file` with each `[from, to]` replaced (and `append` added at the end) into the
+ * require cache (once).
+ */
+function patchModule(file: string, fixes: [from: string, to: string][], append = ''): void {
   if (require.cache[file]) return;
-  const source = readFileSync(file, 'utf8');
-  if (!source.includes(from)) {
-    throw new Error(`${file} changed; re-check the fix in src/lib/server/embedded/patches.ts`);
+  let source = readFileSync(file, 'utf8');
+  for (const [from, to] of fixes) {
+    if (!source.includes(from)) {
+      throw new Error(`${file} changed; re-check the fix in src/lib/server/embedded/patches.ts`);
+    }
+    source = source.replace(from, to);
   }
   const mod = new Module(file) as LoadableModule;
   mod.filename = file;
   mod.paths = (Module as ModuleStatics)._nodeModulePaths(dirname(file));
-  mod._compile(source.replace(from, to), file);
+  mod._compile(source + append, file);
   mod.loaded = true;
   require.cache[file] = mod;
 }
 
-patchModule(
-  require.resolve('pouchdb-validation', { paths: [expressPouchDir] }),
-  'newDoc._revisions = (oldDoc || {})._revisions;',
-  'newDoc = Object.assign({}, newDoc); if (!newDoc._revisions) newDoc._revisions = (oldDoc || {})._revisions;',
-);
+/** CouchDB's `oldDoc` for a replicated revision: its nearest ancestor still stored, or null. */
+const ANCESTOR_DOC = `
+function ancestorDoc(db, doc) {
+  var path = doc._revisions;
+  function at(i) {
+    if (i >= path.ids.length) return Promise.resolve(null);
+    return db.get(doc._id, { rev: path.start - i + '-' + path.ids[i], revs: true }).catch(function () {
+      return at(i + 1);
+    });
+  }
+  return at(1);
+}
+`;
 
 patchModule(
-  join(expressPouchDir, 'routes', 'changes.js'),
-  'req.db.changes(req.query).then(function (complete) {',
-  'req.db.changes(req.query).catch(function (err) { utils.sendError(res, err); cleanup(); return null; }).then(function (complete) { if (!complete) return;',
+  require.resolve('pouchdb-validation', { paths: [expressPouchDir] }),
+  [
+    [
+      'newDoc._revisions = (oldDoc || {})._revisions;',
+      'newDoc = Object.assign({}, newDoc); if (!newDoc._revisions) newDoc._revisions = (oldDoc || {})._revisions;',
+    ],
+    [
+      'var oldDocPromise = oldDoc(db, newDoc._id);',
+      'var oldDocPromise = options.new_edits === false && newDoc._revisions && Array.isArray(newDoc._revisions.ids) ? ancestorDoc(db, newDoc) : oldDoc(db, newDoc._id);',
+    ],
+  ],
+  ANCESTOR_DOC,
 );
+
+patchModule(join(expressPouchDir, 'routes', 'changes.js'), [
+  [
+    'req.db.changes(req.query).then(function (complete) {',
+    'req.db.changes(req.query).catch(function (err) { utils.sendError(res, err); cleanup(); return null; }).then(function (complete) { if (!complete) return; if (!complete.results) { utils.sendError(res, new Error("The changes feed ended."), 500); cleanup(); return; }',
+  ],
+]);
