@@ -1,5 +1,5 @@
 /** Reading and writing typed documents on a local db: migration on read, validation on write. */
-import type { Hlc } from '../clock/hlc';
+import { isHlc, type Hlc } from '../clock/hlc';
 import type { LocalDb } from '../db/pouch';
 import { assertValid } from '../domain/validate';
 import { migrate } from '../domain/schema';
@@ -116,6 +116,12 @@ export function createStore(db: LocalDb, ctx: RepoContext): Store {
         const current = await get(type, id);
         const patch = change(current);
         if (!patch) return current;
+        // A hybrid logical clock must order an edit after the state it was made from: without
+        // this, a device whose clock lags stamped its edit of a pulled doc below the stamps it
+        // replaced, so the field clock ran backwards and the older value won the next merge
+        // (found by the chaos harness: `npm run chaos -- --seed 100 --profile rural`).
+        const seen = [current.updatedAt, ...Object.values(current.fieldClock ?? {})].filter(isHlc);
+        if (seen.length > 0) ctx.clock.receive(seen.reduce((a, b) => (a > b ? a : b)));
         const next = applyPatch(current, patch, stamp(), transfer);
         if (!next) return current;
         try {
