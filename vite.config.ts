@@ -41,6 +41,18 @@ export default defineConfig({
         },
       },
       {
+        // Seeded fault injection: devices behind fault proxies against the embedded server
+        // (tests/chaos; `npm run chaos` runs the long version).
+        resolve: { alias: lib },
+        test: {
+          name: 'chaos',
+          include: ['tests/chaos/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         resolve: { alias: lib },
         test: {
           name: 'e2e',

@@ -2,10 +2,33 @@
  * Devices resolve what they see (DESIGN.md section 6): after each pulled batch, the pulled docs
  * that now hold conflicting leaves are resolved locally with the same rules as the server, so
  * both produce the same revisions and converge. Runs never overlap and never block the pull.
+ * Conflicts whose leaves name different owners are left to the server (see leaveToServer).
  */
-import { resolveAll, resolveConflicts, type ResolverDb } from './resolve';
+import {
+  mayNeedResolving,
+  readLeaves,
+  resolveAll,
+  resolveConflicts,
+  type ChangeRow,
+  type ResolverDb,
+} from './resolve';
 
 type Pulled = Record<string, unknown>;
+
+/**
+ * True when a device must leave a conflict to the server resolver: its live leaves name
+ * different owners (a supervisor's transfer raced with an edit). A rep's device may push the
+ * tombstone of its own leaf but neither the merged revision nor the audit doc (both owned by the
+ * new owner), so resolving locally removed the rep's edit from the server's view while the only
+ * versions holding it were refused: a ticked task or a check-in's status change was lost (found
+ * by the chaos harness: `npm run chaos -- --seed 115 --profile mixed`). The server resolver (an
+ * admin) writes the same revisions, and they come back through the pull selector
+ * (`formerAssignees`).
+ */
+export async function leaveToServer(db: ResolverDb, docId: string): Promise<boolean> {
+  const live = (await readLeaves(db, docId)).filter((l) => l._deleted !== true);
+  return new Set(live.map((l) => l.owner)).size > 1;
+}
 
 /**
  * Resolves the docs of one pulled batch that need it: those with `_conflicts` now, and pulled
@@ -24,6 +47,7 @@ export async function resolvePulled(db: ResolverDb, docs: Pulled[]): Promise<num
     const conflicted = Array.isArray(doc?._conflicts) && doc._conflicts.length > 0;
     const editBeatDelete = deletedPulled.has(row.id) && !row.value.deleted;
     if (!conflicted && !editBeatDelete) continue;
+    if (conflicted && (await leaveToServer(db, row.id))) continue;
     const summary = await resolveConflicts(db, row.id);
     if (summary.resolved || summary.deletionAuditIds.length > 0) count += 1;
   }
@@ -35,7 +59,7 @@ export async function resolvePulled(db: ResolverDb, docs: Pulled[]): Promise<num
  * resolves whatever an interrupted earlier run left. Failures go to `log`, never to the pull.
  */
 export function createPullResolver(db: ResolverDb, log: (message: string) => void = () => {}) {
-  let queue: Promise<unknown> = resolveAll(db).catch((err: unknown) =>
+  let queue: Promise<unknown> = resolveLeftovers(db).catch((err: unknown) =>
     log(`resolving conflicts failed: ${(err as Error).message}`),
   );
   return (docs: Pulled[]): Promise<void> => {
@@ -44,4 +68,14 @@ export function createPullResolver(db: ResolverDb, log: (message: string) => voi
       .catch((err: unknown) => log(`resolving conflicts failed: ${(err as Error).message}`));
     return queue.then(() => undefined);
   };
+}
+
+/** resolveAll for a device: every doc that needs it, except those left to the server. */
+async function resolveLeftovers(db: ResolverDb): Promise<void> {
+  const res = await db.changes({ style: 'all_docs', conflicts: true, include_docs: true });
+  const ids: string[] = [];
+  for (const row of res.results as unknown as ChangeRow[]) {
+    if (mayNeedResolving(row) && !(await leaveToServer(db, row.id))) ids.push(row.id);
+  }
+  if (ids.length > 0) await resolveAll(db, { docIds: ids });
 }
