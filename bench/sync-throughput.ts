@@ -4,12 +4,8 @@
  * server runs in a child process by default, as it does for a device; `server: 'in-process'`
  * shares one event loop between client and server (slower sync: PouchDB then forms small batches).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import memory from 'pouchdb-adapter-memory';
 import { openLocalDb, registerAdapter } from '../src/lib/db/pouch';
-import { startEmbeddedCouch } from '../src/lib/server/embedded/server';
 import { openRemoteDb } from '../src/lib/sync/remote';
 import {
   DEFAULT_BATCH_SIZE,
@@ -17,7 +13,7 @@ import {
   startSync,
   type SyncStatus,
 } from '../src/lib/sync';
-import { startServerProcess } from '../src/lib/server/embedded/process';
+import { startBenchCouch } from './server';
 import { round } from './stats';
 
 export interface SyncThroughputOptions {
@@ -51,38 +47,6 @@ export interface SyncThroughputResult {
   server: 'child' | 'in-process';
 }
 
-interface CouchProcess {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function childProcess(admin: { name: string; password: string }): Promise<CouchProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-sync-'));
-  const child = await startServerProcess({ dataDir, admin });
-  return {
-    url: child.url,
-    async close() {
-      await child.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function inProcess(admin: { name: string; password: string }): Promise<CouchProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-sync-'));
-  const couch = await startEmbeddedCouch({ dataDir, admin, host: '127.0.0.1', port: 0 });
-  return {
-    url: couch.url,
-    async close() {
-      await couch.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-const basic = (name: string, password: string) =>
-  'Basic ' + Buffer.from(`${name}:${password}`).toString('base64');
-
 /** A doc of about 350 bytes of JSON, shaped like an Outpost note. */
 function benchDoc(i: number) {
   const key = String(i).padStart(6, '0');
@@ -107,36 +71,18 @@ export async function benchSyncThroughput(
   const rawBatch = opts.rawBatch ?? 1000;
   const server = opts.server ?? 'child';
   registerAdapter(memory);
-  const admin = { name: 'admin', password: `pw-${Date.now()}` };
-  const couch = server === 'child' ? await childProcess(admin) : await inProcess(admin);
+  const couch = await startBenchCouch(server);
+  const { call, adminAuth } = couch;
   const user = { name: 'bench', password: 'bench-pw' };
-  const call = async (auth: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(couch.url + path, {
-      method,
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-    return res.json();
-  };
-  const adminAuth = basic(admin.name, admin.password);
-  const userAuth = basic(user.name, user.password);
-  await call(adminAuth, 'PUT', `/_users/org.couchdb.user:${user.name}`, {
-    ...user,
-    roles: [],
-    type: 'user',
-  });
-  const security = { admins: { names: [], roles: [] }, members: { names: [user.name], roles: [] } };
+  let userAuth = '';
   const docs = Array.from({ length: n }, (_, i) => benchDoc(i));
   const rounds = opts.rounds ?? 3;
   const locals: ReturnType<typeof openLocalDb>[] = [];
 
   /** One round: raw then sync on fresh dbs, back to back, so both see the same machine load. */
   async function round_(r: number) {
-    for (const db of [`bench-raw-${r}`, `bench-sync-${r}`]) {
-      await call(adminAuth, 'PUT', `/${db}`);
-      await call(adminAuth, 'PUT', `/${db}/_security`, security);
-    }
+    for (const db of [`bench-raw-${r}`, `bench-sync-${r}`])
+      userAuth = await couch.memberDb(db, user);
     const local = openLocalDb(`bench-sync-${Date.now()}-${r}`, 'memory');
     locals.push(local);
     await local.bulkDocs(docs);

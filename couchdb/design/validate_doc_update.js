@@ -4,7 +4,7 @@
 function (newDoc, oldDoc, userCtx) {
   var DB_OWNER = null; // outpost:db-owner
   var TEAM = []; // outpost:team
-  var TYPES = ['account', 'stop', 'event', 'note', 'task', 'conflict', 'device'];
+  var TYPES = ['account', 'stop', 'event', 'note', 'task', 'conflict', 'device', 'photo', 'template', 'inspection', 'product', 'order'];
   var STATUSES = ['planned', 'en_route', 'arrived', 'done', 'skipped', 'cancelled'];
   var roles = userCtx.roles || [];
   if (roles.indexOf('_admin') !== -1) return;
@@ -30,6 +30,10 @@ function (newDoc, oldDoc, userCtx) {
   if (!mayWriteFor(owner)) throw { unauthorized: 'You may only write your own documents.' };
   if (oldDoc && !oldDoc._deleted && oldDoc.owner && oldDoc.owner !== owner && !mayWriteFor(oldDoc.owner)) {
     throw { unauthorized: 'You may not take over a document owned by ' + oldDoc.owner + '.' };
+  }
+  // A submitted inspection is final: only the conflict resolver's tombstone may follow it.
+  if (oldDoc && !oldDoc._deleted && oldDoc.type === 'inspection' && oldDoc.status === 'submitted') {
+    if (!(newDoc._deleted && typeof newDoc.resolvedBy === 'string')) forbid('A submitted inspection can no longer be changed.');
   }
   if (newDoc._deleted) return;
 
@@ -60,5 +64,58 @@ function (newDoc, oldDoc, userCtx) {
     text('stopId', 'A task stop');
     text('title', 'A task title');
     if (typeof newDoc.done !== 'boolean') forbid('A task must be done or not done.');
+  }
+  if (newDoc.type === 'photo') {
+    if (!newDoc.stopId && !newDoc.inspectionId) forbid('A photo must belong to a stop or an inspection.');
+    text('capturedAt', 'A photo capture time');
+    var images = newDoc._attachments || {};
+    if (!images.thumb || !images.full) forbid('A photo needs its thumbnail and full image.');
+    if (newDoc.evictedAt !== undefined) forbid('A device-side eviction is never sent to the server.');
+    if (oldDoc && !oldDoc._deleted) forbid('Photos are immutable once captured.');
+  }
+  if (newDoc.type === 'template') {
+    var supervises = DB_OWNER === null ? roles.indexOf('supervisor') !== -1 : TEAM.length > 0;
+    if (!supervises) forbid('Only supervisors may write inspection templates.');
+    text('title', 'A template title');
+    if (!newDoc.sections || !newDoc.sections.length) forbid('A template needs at least one section.');
+  }
+  if (newDoc.type === 'inspection') {
+    text('stopId', 'An inspection stop');
+    text('templateId', 'An inspection template');
+    text('startedAt', 'An inspection start time');
+    if (newDoc.status !== 'draft' && newDoc.status !== 'submitted') forbid('An inspection is a draft or submitted.');
+    if (!newDoc.template || !newDoc.template.sections) forbid('An inspection needs its form.');
+    if (typeof newDoc.answers !== 'object' || newDoc.answers === null) forbid('An inspection needs its answers.');
+    if (newDoc.status === 'submitted') text('submittedAt', 'A submit time');
+  }
+  if (newDoc.type === 'product') {
+    if (roles.indexOf('supervisor') === -1) forbid('Only supervisors and admins may change the product catalogue.');
+    text('sku', 'A product SKU');
+    text('name', 'A product name');
+    if (typeof newDoc.price !== 'number' || newDoc.price < 0 || newDoc.price % 1 !== 0) forbid('A product price must be a whole number of cents.');
+    if (typeof newDoc.taxRate !== 'number' || newDoc.taxRate < 0 || newDoc.taxRate > 10000 || newDoc.taxRate % 1 !== 0) {
+      forbid('A product tax rate must be whole basis points from 0 to 10000.');
+    }
+    if (typeof newDoc.active !== 'boolean') forbid('A product must be active or not.');
+  }
+  if (newDoc.type === 'order') {
+    text('stopId', 'An order stop');
+    text('accountId', 'An order account');
+    if (newDoc.status !== 'draft' && newDoc.status !== 'submitted') forbid('Unknown order status: ' + newDoc.status + '.');
+    if (typeof newDoc.lines !== 'object' || newDoc.lines === null) forbid('An order needs its lines.');
+    if (typeof newDoc.totals !== 'object' || newDoc.totals === null) forbid('An order needs its totals.');
+    if (newDoc.status === 'submitted') text('submittedAt', 'A submission time');
+    if (oldDoc && !oldDoc._deleted && oldDoc.status === 'submitted') {
+      var same = newDoc.status === 'submitted' && newDoc.submittedAt === oldDoc.submittedAt &&
+        newDoc.totals.gross === (oldDoc.totals || {}).gross;
+      var oldLines = oldDoc.lines || {};
+      var lineIds = Object.keys(newDoc.lines).concat(Object.keys(oldLines));
+      for (var i = 0; same && i < lineIds.length; i++) {
+        var a = newDoc.lines[lineIds[i]];
+        var b = oldLines[lineIds[i]];
+        same = !!a && !!b && a.qty === b.qty && a.unitPrice === b.unitPrice && a.productId === b.productId && !a.removed === !b.removed;
+      }
+      if (!same) forbid('Submitted orders cannot be changed.');
+    }
   }
 }

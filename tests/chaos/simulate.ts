@@ -16,7 +16,7 @@
  * every 30 s" and "1 s doubling to 30 s" happen 20x faster at 0.05.
  */
 import { createHlc, type Hlc } from '$lib/clock/hlc';
-import { createPullResolver } from '$lib/conflicts/device';
+import { createPullResolver, writerFor } from '$lib/conflicts/device';
 import type { LocalDb } from '$lib/db/pouch';
 import { demoDayDocs } from '$lib/demo/load';
 import { isFinalStatus } from '$lib/domain/status';
@@ -207,6 +207,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     violations.push(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`);
   };
   process.on('unhandledRejection', onUnhandled);
+  const onUncaught = (err: Error) => {
+    violations.push(`uncaught exception: ${err?.stack ?? String(err)}`);
+  };
+  process.on('uncaughtException', onUncaught);
 
   let couch: TestCouch | null = null;
   let team: TestTeam | null = null;
@@ -292,12 +296,16 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       }),
     );
     await withTimeout(worker?.stop() ?? Promise.resolve(), 10_000, undefined);
+    // A cancelled PouchDB feed may still have one read in flight; destroying a memory db under it
+    // throws inside PouchDB (an uncaught TypeError that ends the process), so let it land first.
+    await pause(250);
     await destroyMemoryDbs();
     await withTimeout(team?.cleanup() ?? Promise.resolve(), 10_000, undefined);
     await withTimeout(couch?.close() ?? Promise.resolve(), 10_000, undefined);
     // Rejections from the torn-down clients still count for this scenario.
     await pause(50);
     process.off('unhandledRejection', onUnhandled);
+    process.off('uncaughtException', onUncaught);
   }
 
   violations.push(...report.violations);
@@ -434,7 +442,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       ...dev.credentials,
       clock: dev.clock,
     });
-    const resolve = createPullResolver(dev.local, (m) => note(`${dev.id} ${m}`));
+    const resolve = createPullResolver(
+      dev.local,
+      (m) => note(`${dev.id} ${m}`),
+      writerFor({ name: dev.user, role: dev.role }),
+    );
     const sync = startSync(dev.local, remote, {
       deviceId: dev.id,
       backoff: {

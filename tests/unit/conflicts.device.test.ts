@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPullResolver, leaveToServer, resolvePulled } from '$lib/conflicts';
+import { createPullResolver, leaveToServer, resolvePulled, writerFor } from '$lib/conflicts';
 import { taskDoc } from '../helpers/docs';
 import { conflictedIds, hlc, writeConflict } from '../helpers/conflicts';
 import { destroyMemoryDbs, memoryDb } from '../helpers/memory-db';
@@ -83,5 +83,29 @@ describe('device resolver', () => {
       done: true,
       title: 'Count the back room too',
     });
+  });
+
+  it("leaves another rep's doc to the server on a rep's device; a supervisor resolves it", async () => {
+    const rep = memoryDb('ana-device');
+    const supervisor = memoryDb('sam-device');
+    for (const db of [rep, supervisor]) {
+      const base = taskDoc('t3', { owner: 'ben' });
+      const clock = (base.fieldClock ?? {}) as Record<string, string>;
+      await writeConflict(db, 'task:t3', base, {
+        aaaa: { ...base, done: true, fieldClock: { ...clock, done: hlc(40, 'dev-b1') } },
+        bbbb: { ...base, title: 'Recount', fieldClock: { ...clock, title: hlc(41, 'dev-b2') } },
+      });
+    }
+    const ana = writerFor({ name: 'ana', role: 'rep' });
+    expect(await leaveToServer(rep, 'task:t3', ana)).toBe(true);
+    await createPullResolver(rep, undefined, ana)([{ _id: 'task:t3' }]);
+    expect(await conflictedIds(rep)).toEqual(['task:t3']);
+    expect((await rep.allDocs({ startkey: 'conflict:', endkey: 'conflict:\uffff' })).rows).toEqual(
+      [],
+    );
+    const sam = writerFor({ name: 'sam', role: 'supervisor' });
+    await createPullResolver(supervisor, undefined, sam)([{ _id: 'task:t3' }]);
+    expect(await conflictedIds(supervisor)).toEqual([]);
+    expect(await supervisor.get('task:t3')).toMatchObject({ done: true, title: 'Recount' });
   });
 });

@@ -138,6 +138,31 @@ describe('restoreVersion', () => {
     expect(await inboxItems(db)).toEqual([]);
   });
 
+  it('refuses to restore over a submitted order or inspection, changing nothing', async () => {
+    const db = memoryDb();
+    for (const type of ['order', 'inspection']) {
+      const docId = `${type}:o1`;
+      const kept = { _id: docId, type, owner: 'ana', status: 'submitted', note: 'kept' };
+      const { rev } = await db.put(kept);
+      await db.put({
+        _id: `conflict:${docId}:h1`,
+        type: 'conflict',
+        owner: 'ana',
+        docId,
+        docType: type,
+        losers: [{ rev: '2-draft', body: { ...kept, status: 'draft', note: 'lost' } }],
+      });
+      const err = await rejectionOf(
+        restoreVersion(db, `conflict:${docId}:h1`, '2-draft', stamp(20)),
+      );
+      expect(err).toMatchObject({
+        code: 'invalid',
+        message: `This ${type} was submitted and can no longer be changed.`,
+      });
+      expect(await db.get(docId)).toMatchObject({ _rev: rev, status: 'submitted', note: 'kept' });
+    }
+  });
+
   it('the restored text becomes current on a replica that resolved the same conflict', async () => {
     const a = memoryDb('rep');
     const b = memoryDb('sup');

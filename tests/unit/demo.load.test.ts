@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRepo } from '$lib/repo';
 import { validateDoc } from '$lib/domain/validate';
 import { loadDemoDay, demoDayDocs } from '$lib/demo/load';
+import { DEMO_TEMPLATES } from '$lib/demo/templates';
+import { demoProducts } from '$lib/demo/catalogue';
 import {
   DEMO_ACCOUNT_COUNT,
   DEMO_REPS,
@@ -17,6 +19,8 @@ afterEach(destroyMemoryDbs);
 
 const DAY = '2026-11-22';
 const TASKS_PER_DAY = demoStops().reduce((n, s) => n + s.tasks.length, 0);
+const TEMPLATES = Object.keys(DEMO_TEMPLATES).length;
+const PRODUCTS = demoProducts().length;
 
 function setup() {
   const db = memoryDb('demo');
@@ -57,7 +61,10 @@ describe('loadDemoDay', () => {
   it('writes 200 accounts, 40 stops (20 per rep) and their tasks for the date', async () => {
     const { db, clock } = setup();
     const result = await loadDemoDay(db, DAY, clock);
-    expect(result).toEqual({ created: 200 + 40 + TASKS_PER_DAY, existing: 0 });
+    expect(result).toEqual({
+      created: 200 + 40 + TASKS_PER_DAY + TEMPLATES + PRODUCTS,
+      existing: 0,
+    });
 
     expect(await docsOfType(db, 'account')).toHaveLength(200);
     const stops = await docsOfType(db, 'stop');
@@ -70,6 +77,10 @@ describe('loadDemoDay', () => {
     expect(tasks).toHaveLength(TASKS_PER_DAY);
     const stopIds = new Set(stops.map((s) => s._id));
     expect(tasks.every((t) => stopIds.has(t.stopId as string) && t.done === false)).toBe(true);
+    expect((await docsOfType(db, 'template')).map((t) => t._id).sort()).toEqual([
+      'template:fridge-check',
+      'template:safety-walk',
+    ]);
   });
 
   it('writes documents that all pass validation, stamped by the supervisor', async () => {
@@ -77,7 +88,7 @@ describe('loadDemoDay', () => {
     await loadDemoDay(db, DAY, clock);
     const all = await db.allDocs({ include_docs: true });
     const docs = all.rows.map((r) => r.doc!).filter((d) => !d._id.startsWith('_design/'));
-    expect(docs.length).toBe(200 + 40 + TASKS_PER_DAY);
+    expect(docs.length).toBe(200 + 40 + TASKS_PER_DAY + TEMPLATES + PRODUCTS);
     for (const doc of docs) {
       expect({ id: doc._id, errors: validateDoc(doc) }).toEqual({ id: doc._id, errors: {} });
       expect(doc.updatedBy).toBe(DEMO_SUPERVISOR.name);
@@ -116,7 +127,10 @@ describe('loadDemoDay', () => {
     const rev = await revOf(db, stopId);
 
     const again = await loadDemoDay(db, DAY, clock);
-    expect(again).toEqual({ created: 0, existing: 200 + 40 + TASKS_PER_DAY });
+    expect(again).toEqual({
+      created: 0,
+      existing: 200 + 40 + TASKS_PER_DAY + TEMPLATES + PRODUCTS,
+    });
     expect(await docsOfType(db, 'account')).toHaveLength(200);
     expect(await docsOfType(db, 'stop')).toHaveLength(40);
     expect(await docsOfType(db, 'task')).toHaveLength(TASKS_PER_DAY);
@@ -128,7 +142,7 @@ describe('loadDemoDay', () => {
     const { db, clock } = setup();
     await loadDemoDay(db, DAY, clock);
     const next = await loadDemoDay(db, '2026-11-23', clock);
-    expect(next).toEqual({ created: 40 + TASKS_PER_DAY, existing: 200 });
+    expect(next).toEqual({ created: 40 + TASKS_PER_DAY, existing: 200 + TEMPLATES + PRODUCTS });
     expect(await docsOfType(db, 'account')).toHaveLength(200);
     expect(await docsOfType(db, 'stop')).toHaveLength(80);
     expect(await docsOfType(db, 'task')).toHaveLength(2 * TASKS_PER_DAY);
@@ -150,5 +164,18 @@ describe('loadDemoDay', () => {
     const { db, clock } = setup();
     await expect(loadDemoDay(db, '2026-02-30', clock)).rejects.toMatchObject({ code: 'invalid' });
     expect((await db.allDocs()).rows).toHaveLength(0);
+  });
+});
+
+describe('demo catalogue', () => {
+  it('has about 60 valid products in several categories with two tax rates', () => {
+    const products = demoProducts();
+    expect(products.length).toBe(60);
+    expect(new Set(products.map((p) => p.sku)).size).toBe(60);
+    expect(new Set(products.map((p) => p.category)).size).toBeGreaterThanOrEqual(5);
+    expect(new Set(products.map((p) => p.taxRate))).toEqual(new Set([0, 600]));
+    const docs = demoDayDocs(DAY, fakeHlc('dev-demo').clock).filter((d) => d.type === 'product');
+    expect(docs).toHaveLength(60);
+    for (const doc of docs) expect(validateDoc(doc)).toEqual({});
   });
 });

@@ -60,6 +60,30 @@ describe('checkIn', () => {
     expect(await stopStatus(db)).toBe('arrived');
   });
 
+  it('records the time of the tap, not the time of the write, and keeps it on a replay', async () => {
+    const { clock, repo } = await seeded();
+    clock.setServerOffset(-30_000);
+    const tappedAt = T - 4_000; // the write ran 4 s after the tap (a slow device)
+    const { event } = await repo.checkIn('stop:s1', { eventId: 'event:tap-9', tappedAt });
+    expect(event.deviceTime).toBe(new Date(tappedAt).toISOString());
+    expect(event.occurredAt).toBe(new Date(tappedAt - 30_000).toISOString());
+    const replay = await repo.checkIn('stop:s1', { eventId: 'event:tap-9', tappedAt: T });
+    expect(replay).toMatchObject({ created: false, event: { occurredAt: event.occurredAt } });
+  });
+
+  it('refuses a tap time that is not a plausible device time, writing nothing', async () => {
+    const { db, repo } = await seeded();
+    for (const tappedAt of [NaN, Infinity, T + 3_600_000, T - 30 * 86_400_000]) {
+      const err = await rejectionOf(repo.checkIn('stop:s1', { tappedAt }));
+      expect(err).toMatchObject({
+        code: 'invalid',
+        message: 'The time of the tap is not a valid device time.',
+      });
+    }
+    expect(await docsOfType(db, 'event')).toEqual([]);
+    expect(await stopStatus(db)).toBe('planned');
+  });
+
   it('records the status change with a newer field clock on status only', async () => {
     const { db, repo } = await seeded();
     await repo.checkIn('stop:s1');

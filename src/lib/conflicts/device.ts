@@ -2,7 +2,8 @@
  * Devices resolve what they see (DESIGN.md section 6): after each pulled batch, the pulled docs
  * that now hold conflicting leaves are resolved locally with the same rules as the server, so
  * both produce the same revisions and converge. Runs never overlap and never block the pull.
- * Conflicts whose leaves name different owners are left to the server (see leaveToServer).
+ * A device resolves only what it may push: conflicts whose leaves name different owners, or an
+ * owner this device may not write for, are left to the server (see leaveToServer).
  */
 import {
   mayNeedResolving,
@@ -15,6 +16,17 @@ import {
 
 type Pulled = Record<string, unknown>;
 
+/** Whether this device may write a doc of this owner (the server's validate_doc_update rule). */
+export type MayWrite = (owner: unknown) => boolean;
+
+/**
+ * The owners a signed-in person's device may write for: a rep only their own docs; a supervisor
+ * their team's (their db holds nothing else they could receive a conflict on).
+ */
+export function writerFor(person: { name: string; role: 'rep' | 'supervisor' }): MayWrite {
+  return person.role === 'supervisor' ? () => true : (owner) => owner === person.name;
+}
+
 /**
  * True when a device must leave a conflict to the server resolver: its live leaves name
  * different owners (a supervisor's transfer raced with an edit). A rep's device may push the
@@ -25,9 +37,17 @@ type Pulled = Record<string, unknown>;
  * admin) writes the same revisions, and they come back through the pull selector
  * (`formerAssignees`).
  */
-export async function leaveToServer(db: ResolverDb, docId: string): Promise<boolean> {
+export async function leaveToServer(
+  db: ResolverDb,
+  docId: string,
+  mayWrite: MayWrite = () => true,
+): Promise<boolean> {
   const live = (await readLeaves(db, docId)).filter((l) => l._deleted !== true);
-  return new Set(live.map((l) => l.owner)).size > 1;
+  const owners = new Set(live.map((l) => l.owner));
+  // A rep's device resolving another rep's doc (an account both see) writes a merge and an audit
+  // it can never push: they stay on the device, and a partial view of the leaves makes an audit
+  // the server never writes (chaos: `npm run chaos -- --seed 67 --profile moving-vehicle`).
+  return owners.size > 1 || [...owners].some((owner) => !mayWrite(owner));
 }
 
 /**
@@ -35,7 +55,11 @@ export async function leaveToServer(db: ResolverDb, docId: string): Promise<bool
  * deletions whose doc is still alive locally (an edit beat the delete: it goes to the inbox).
  * Returns how many docs it resolved or audited.
  */
-export async function resolvePulled(db: ResolverDb, docs: Pulled[]): Promise<number> {
+export async function resolvePulled(
+  db: ResolverDb,
+  docs: Pulled[],
+  mayWrite: MayWrite = () => true,
+): Promise<number> {
   const ids = [...new Set(docs.map((d) => String(d._id)).filter((id) => !id.startsWith('_')))];
   if (ids.length === 0) return 0;
   const deletedPulled = new Set(docs.filter((d) => d._deleted === true).map((d) => String(d._id)));
@@ -47,7 +71,9 @@ export async function resolvePulled(db: ResolverDb, docs: Pulled[]): Promise<num
     const conflicted = Array.isArray(doc?._conflicts) && doc._conflicts.length > 0;
     const editBeatDelete = deletedPulled.has(row.id) && !row.value.deleted;
     if (!conflicted && !editBeatDelete) continue;
-    if (conflicted && (await leaveToServer(db, row.id))) continue;
+    if (!mayWrite(doc?.owner) || (conflicted && (await leaveToServer(db, row.id, mayWrite)))) {
+      continue;
+    }
     const summary = await resolveConflicts(db, row.id);
     if (summary.resolved || summary.deletionAuditIds.length > 0) count += 1;
   }
@@ -58,24 +84,28 @@ export async function resolvePulled(db: ResolverDb, docs: Pulled[]): Promise<num
  * The `onPulled` hook for startSync: queues resolvePulled runs one after another, and first
  * resolves whatever an interrupted earlier run left. Failures go to `log`, never to the pull.
  */
-export function createPullResolver(db: ResolverDb, log: (message: string) => void = () => {}) {
-  let queue: Promise<unknown> = resolveLeftovers(db).catch((err: unknown) =>
+export function createPullResolver(
+  db: ResolverDb,
+  log: (message: string) => void = () => {},
+  mayWrite: MayWrite = () => true,
+) {
+  let queue: Promise<unknown> = resolveLeftovers(db, mayWrite).catch((err: unknown) =>
     log(`resolving conflicts failed: ${(err as Error).message}`),
   );
   return (docs: Pulled[]): Promise<void> => {
     queue = queue
-      .then(() => resolvePulled(db, docs))
+      .then(() => resolvePulled(db, docs, mayWrite))
       .catch((err: unknown) => log(`resolving conflicts failed: ${(err as Error).message}`));
     return queue.then(() => undefined);
   };
 }
 
 /** resolveAll for a device: every doc that needs it, except those left to the server. */
-async function resolveLeftovers(db: ResolverDb): Promise<void> {
+async function resolveLeftovers(db: ResolverDb, mayWrite: MayWrite): Promise<void> {
   const res = await db.changes({ style: 'all_docs', conflicts: true, include_docs: true });
   const ids: string[] = [];
   for (const row of res.results as unknown as ChangeRow[]) {
-    if (mayNeedResolving(row) && !(await leaveToServer(db, row.id))) ids.push(row.id);
+    if (mayNeedResolving(row) && !(await leaveToServer(db, row.id, mayWrite))) ids.push(row.id);
   }
   if (ids.length > 0) await resolveAll(db, { docIds: ids });
 }

@@ -38,6 +38,10 @@ const NOUNS: Record<string, string> = {
   note: 'note',
   task: 'task',
   photo: 'photo',
+  inspection: 'inspection',
+  template: 'inspection form',
+  order: 'order',
+  product: 'product',
   conflict: 'inbox item',
   device: 'device status',
 };

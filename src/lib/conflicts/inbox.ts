@@ -8,6 +8,7 @@ import { applyPatch, type WriteStamp } from '../domain/stamp';
 import { SCHEMA_VERSION, schemaOf } from '../domain/schema';
 import { isDocType, SYSTEM_FIELDS, type ConflictDoc, type ConflictLoser } from '../domain/types';
 import { createError, toOutpostError } from '../errors';
+import { nounOf } from './explain';
 import { isDataField } from './rules';
 import type { ResolverDb } from './resolve';
 
@@ -188,6 +189,11 @@ export async function restoreVersion(
   let docRev: string | null = null;
   for (let attempt = 0; docRev === null; attempt++) {
     const cur = await current(db, audit.docId);
+    if (cur?.status === 'submitted' && (cur.type === 'order' || cur.type === 'inspection')) {
+      // A submitted order or inspection is final everywhere (the server refuses changes too).
+      const message = `This ${nounOf(cur.type)} was submitted and can no longer be changed.`;
+      throw createError('invalid', { message });
+    }
     let next: Body;
     if (loser.deleted) {
       if (!cur) break; // already deleted

@@ -34,9 +34,13 @@ import {
   explainMerge,
   explainSingleWriter,
   explainUnknown,
+  fieldWord,
+  listWords,
   timeOfHlc,
   type MergeFacts,
 } from './explain';
+import { explainOrder } from './explain-order';
+import { liveLines, mergeLines, orderTotals, type OrderLine } from '../domain/order';
 
 export type Body = Record<string, unknown>;
 
@@ -56,7 +60,9 @@ export type RuleName =
   | 'audit-reviewed-wins'
   | 'single-writer'
   | 'unknown-type'
-  | 'edit-beats-delete';
+  | 'edit-beats-delete'
+  | 'inspection-submitted-wins'
+  | 'order-submitted-wins';
 
 export interface RuleResult {
   /** The merged body: `_id` and fields, no `_rev`/`_revisions`. */
@@ -407,6 +413,173 @@ export const auditRule: Rule = (leaves) => {
   };
 };
 
+/** Per-question LWW of draft answers: each answer by its `answerClock` (else the leaf's answers clock). */
+function mergeAnswers(leaves: Leaf[]): { answers: Body; answerClock: Record<string, string> } {
+  const answersOf = (l: Leaf): Body =>
+    typeof l.answers === 'object' && l.answers !== null && !Array.isArray(l.answers)
+      ? (l.answers as Body)
+      : {};
+  const clocksOf = (l: Leaf): Body =>
+    typeof l.answerClock === 'object' && l.answerClock !== null ? (l.answerClock as Body) : {};
+  const ids = new Set<string>();
+  for (const l of leaves)
+    for (const k of [...Object.keys(answersOf(l)), ...Object.keys(clocksOf(l))]) ids.add(k);
+  const answers: Body = {};
+  const answerClock: Record<string, string> = {};
+  for (const id of [...ids].sort(cmp)) {
+    let best: Claim | null = null;
+    for (const leaf of leaves) {
+      const own = clocksOf(leaf)[id];
+      const clock =
+        typeof own === 'string'
+          ? own
+          : has(answersOf(leaf), id)
+            ? claimClock(leaf, 'answers')
+            : null;
+      if (clock === null) continue;
+      if (answerClock[id] === undefined || clock > answerClock[id]) answerClock[id] = clock;
+      const claim = { leaf, clock };
+      if (!best || claimOrder(claim, best) > 0) best = claim;
+    }
+    const source = best ? answersOf(best.leaf) : {};
+    if (has(source, id)) answers[id] = source[id];
+  }
+  return { answers, answerClock };
+}
+
+/**
+ * inspection: submitted beats draft. A submitted leaf is kept whole (the resolver keeps a leaf
+ * equal to the merge as it is, so its signature attachment stays). Submitted leaves that differ:
+ * the one submitted first (then the smallest canonical body) is kept and it needs review.
+ * Drafts only: per-field LWW, with `answers` merged question by question by `answerClock`.
+ */
+export const inspectionRule: Rule = (leaves) => {
+  const submitted = ordered(leaves).filter((l) => l.status === 'submitted');
+  if (submitted.length > 0) {
+    const keyed = submitted.map((l) => ({ l, key: canonicalJson(withoutReserved(l)) }));
+    keyed.sort(
+      (a, b) =>
+        cmp(str(a.l.submittedAt), str(b.l.submittedAt)) ||
+        cmp(a.key, b.key) ||
+        cmp(a.l._rev, b.l._rev),
+    );
+    const keep = keyed[0].l;
+    const merged: Body = { _id: keep._id, ...withoutReserved(keep) };
+    const losers = losersOf(leaves, merged);
+    const clash = submitted.some((l) => !sameData(l, merged));
+    return {
+      merged,
+      losers,
+      needsReview: clash,
+      explain: clash
+        ? 'This inspection was submitted on more than one device with different answers; kept the one submitted first, please check - the other versions are in the inbox.'
+        : losers.length > 0
+          ? 'Kept the submitted inspection; draft changes made at the same time are in the inbox.'
+          : 'The copies of this inspection were the same; kept one.',
+      rule: 'inspection-submitted-wins',
+    };
+  }
+  const m = mergeFields(leaves);
+  const { answers, answerClock } = mergeAnswers(ordered(leaves));
+  m.merged.answers = answers;
+  if (Object.keys(answerClock).length > 0) m.merged.answerClock = answerClock;
+  else delete m.merged.answerClock;
+  const losers = losersOf(leaves, m.merged);
+  const others = m.differing.filter((f) => f !== 'answers' && f !== 'answerClock');
+  const parts = [
+    m.differing.includes('answers')
+      ? 'combined the draft answers question by question, keeping the newest answer to each'
+      : null,
+    others.length > 0 ? `kept the newest ${listWords(others.map(fieldWord))}` : null,
+  ].filter((p): p is string => p !== null);
+  const text =
+    parts.length > 0
+      ? parts.join('; ')
+      : 'both drafts of this inspection held the same content; kept one';
+  return {
+    merged: m.merged,
+    losers,
+    needsReview: false,
+    explain: `${text.charAt(0).toUpperCase()}${text.slice(1)}${losers.length > 0 ? ' - the earlier versions are in the inbox' : ''}.`,
+    rule: 'inspection-submitted-wins',
+  };
+};
+
+const linesOf = (l: Leaf): Record<string, OrderLine> =>
+  typeof l.lines === 'object' && l.lines !== null && !Array.isArray(l.lines)
+    ? (l.lines as Record<string, OrderLine>)
+    : {};
+
+/** True when a draft leaf holds a line change the kept submitted leaf does not have. */
+function hasUnsubmittedEdits(draft: Leaf, kept: Leaf): boolean {
+  const keptLines = linesOf(kept);
+  return Object.entries(linesOf(draft)).some(([id, line]) => {
+    const k = keptLines[id];
+    return !k || (str(line.at) > str(k.at) && canonicalJson(line) !== canonicalJson(k));
+  });
+}
+
+/**
+ * order: submitted beats draft. A submitted leaf is kept whole; submitted leaves that differ:
+ * the one submitted first (then the smallest canonical body, then lowest `_rev`) is kept and it
+ * needs review, as it does when a draft leaf changed lines the submitted one lacks. Drafts only:
+ * per-field LWW, with `lines` merged line by line (per-line clock `at`; removed lines stay as
+ * tombstones so a removal is not undone) and `totals` recomputed from the merged lines.
+ */
+export const orderRule: Rule = (leaves) => {
+  const sorted = ordered(leaves);
+  const submitted = sorted.filter((l) => l.status === 'submitted');
+  if (submitted.length > 0) {
+    const keyed = submitted.map((l) => ({ l, key: canonicalJson(withoutReserved(l)) }));
+    keyed.sort(
+      (a, b) =>
+        cmp(str(a.l.submittedAt), str(b.l.submittedAt)) ||
+        cmp(a.key, b.key) ||
+        cmp(a.l._rev, b.l._rev),
+    );
+    const keep = keyed[0].l;
+    const merged: Body = { _id: keep._id, ...withoutReserved(keep) };
+    const losers = losersOf(leaves, merged);
+    const submittedClash = submitted.some((l) => !sameData(l, merged));
+    const draftEditsDropped = sorted.some(
+      (l) => l.status !== 'submitted' && hasUnsubmittedEdits(l, keep),
+    );
+    return {
+      merged,
+      losers,
+      needsReview: submittedClash || draftEditsDropped,
+      explain: explainOrder({
+        leafCount: leaves.length,
+        submitted: true,
+        submittedClash,
+        draftEditsDropped,
+        lineCount: liveLines(linesOf(keep)).length,
+        anyLoser: losers.length > 0,
+      }),
+      rule: 'order-submitted-wins',
+    };
+  }
+  const m = mergeFields(sorted);
+  const lines = mergeLines(sorted.map(linesOf));
+  m.merged.lines = lines;
+  m.merged.totals = orderTotals(lines);
+  const losers = losersOf(leaves, m.merged);
+  return {
+    merged: m.merged,
+    losers,
+    needsReview: false,
+    explain: explainOrder({
+      leafCount: leaves.length,
+      submitted: false,
+      submittedClash: false,
+      draftEditsDropped: false,
+      lineCount: liveLines(lines).length,
+      anyLoser: losers.length > 0,
+    }),
+    rule: 'order-submitted-wins',
+  };
+};
+
 function wholeDocLww(leaves: Leaf[]) {
   const keep = newestLeaf(ordered(leaves));
   const merged: Body = { _id: keep._id, ...withoutReserved(keep) };
@@ -450,6 +623,10 @@ export const RULES: Readonly<Record<string, Rule>> = {
   photo: immutableRule,
   conflict: auditRule,
   device: singleWriterRule,
+  template: fieldLwwRule,
+  inspection: inspectionRule,
+  product: fieldLwwRule,
+  order: orderRule,
 };
 
 /** The rule for a document type. */

@@ -7,6 +7,8 @@ import { assertValid } from '../domain/validate';
 import type { BaseDoc } from '../domain/types';
 import { toOutpostError } from '../errors';
 import { DEMO_SUPERVISOR, demoAccounts, demoStops } from './fixtures';
+import { DEMO_TEMPLATES } from './templates';
+import { demoCatalogueDocs } from './catalogue';
 
 export interface DemoLoadResult {
   /** Documents written by this call. */
@@ -44,6 +46,12 @@ export function demoDayDocs(date: string, clock: Hlc): BaseDoc[] {
       docs.push(stampNew('task', taskId, s.assignee, { stopId, title, done: false }, stamp()));
     });
   }
+  for (const [key, form] of Object.entries(DEMO_TEMPLATES)) {
+    docs.push(
+      stampNew('template', makeId('template', key), DEMO_SUPERVISOR.name, { ...form }, stamp()),
+    );
+  }
+  docs.push(...demoCatalogueDocs(DEMO_SUPERVISOR.name, stamp));
   return docs;
 }
 

@@ -4,6 +4,7 @@
  * newer schema than this build knows is read as it is and never downgraded.
  */
 import type { DocType } from './types';
+import { migrateOrderV0 } from './order';
 
 /** The schema version this build writes, per type. */
 export const SCHEMA_VERSION: Record<DocType, number> = {
@@ -13,6 +14,11 @@ export const SCHEMA_VERSION: Record<DocType, number> = {
   note: 1,
   task: 1,
   conflict: 1,
+  photo: 1,
+  template: 1,
+  inspection: 1,
+  product: 1,
+  order: 1,
 };
 
 type Body = Record<string, unknown>;
@@ -34,6 +40,11 @@ export const MIGRATIONS: Record<DocType, Migration[]> = {
   note: [{ from: 0, up: (d) => d }],
   task: [{ from: 0, up: (d) => ({ done: false, ...d }) }],
   conflict: [{ from: 0, up: (d) => d }],
+  photo: [{ from: 0, up: (d) => d }],
+  template: [{ from: 0, up: (d) => d }],
+  inspection: [{ from: 0, up: (d) => ({ answers: {}, ...d }) }],
+  product: [{ from: 0, up: (d) => ({ active: true, ...d }) }],
+  order: [{ from: 0, up: migrateOrderV0 }],
 };
 
 /** Schema version of a body: its `schema` field, or 0 when missing/invalid. */

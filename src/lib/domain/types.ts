@@ -1,6 +1,21 @@
 /** Document types of Outpost (DESIGN.md section 4) and their shapes. */
+import type { PhotoDoc } from './photo';
+import type { InspectionDoc, TemplateDoc } from './inspection';
+import type { OrderDoc, ProductDoc } from './order';
 
-export const DOC_TYPES = ['account', 'stop', 'event', 'note', 'task', 'conflict'] as const;
+export const DOC_TYPES = [
+  'account',
+  'stop',
+  'event',
+  'note',
+  'task',
+  'conflict',
+  'photo',
+  'template',
+  'inspection',
+  'product',
+  'order',
+] as const;
 export type DocType = (typeof DOC_TYPES)[number];
 
 /** Fields every Outpost document carries. Unknown fields written by newer schemas are kept. */
@@ -160,7 +175,18 @@ export interface ConflictDoc extends BaseDoc {
   restoredRev?: string;
 }
 
-export type OutpostDoc = AccountDoc | StopDoc | EventDoc | NoteDoc | TaskDoc | ConflictDoc;
+export type OutpostDoc =
+  | AccountDoc
+  | StopDoc
+  | EventDoc
+  | NoteDoc
+  | TaskDoc
+  | ConflictDoc
+  | PhotoDoc
+  | TemplateDoc
+  | InspectionDoc
+  | ProductDoc
+  | OrderDoc;
 
 /** Maps a type name to its document interface. */
 export interface DocByType {
@@ -170,6 +196,11 @@ export interface DocByType {
   note: NoteDoc;
   task: TaskDoc;
   conflict: ConflictDoc;
+  photo: PhotoDoc;
+  template: TemplateDoc;
+  inspection: InspectionDoc;
+  product: ProductDoc;
+  order: OrderDoc;
 }
 
 /** Fields the repo maintains; callers never set them directly. */

@@ -2,6 +2,9 @@
 import { isHlc } from '../clock/hlc';
 import { createError } from '../errors';
 import { EVENT_KINDS, STOP_STATUSES, isDocType, type DocType } from './types';
+import { validatePhoto } from './photo';
+import { validateInspectionDoc, validateTemplateDoc } from './inspection';
+import { validateOrder, validateProduct } from './order';
 
 /** Field path -> human message. */
 export type FieldErrors = Record<string, string>;
@@ -241,6 +244,12 @@ const BY_TYPE: Record<DocType, (doc: Obj, errors: FieldErrors) => void> = {
   note: validateNote,
   task: validateTask,
   conflict: validateConflict,
+  // Called lazily: photo.ts imports this module's date helpers.
+  photo: (doc, errors) => validatePhoto(doc, errors),
+  template: (doc, errors) => validateTemplateDoc(doc, errors),
+  inspection: (doc, errors) => validateInspectionDoc(doc, errors),
+  product: (doc, errors) => validateProduct(doc, errors),
+  order: (doc, errors) => validateOrder(doc, errors),
 };
 
 /** True when `value` holds arrays/objects nested deeper than `max` levels (iterative: never overflows). */

@@ -26,6 +26,32 @@ export type AccountPatch = Partial<
 
 const EDITABLE_ACCOUNT_FIELDS = new Set(['name', 'phone', 'info', 'address', 'contacts']);
 
+/** How a check-in/out was made: the tap's event id and time, so a retry records the same event. */
+export interface EventOptions {
+  eventId?: string;
+  /** Device clock (ms) when the rep tapped; default now. The event happened then, not at write time. */
+  tappedAt?: number;
+}
+
+/** How far back a tap time may lie: a write retried after a crash still keeps its tap time. */
+const MAX_TAP_AGE_MS = 7 * 24 * 3600_000;
+/** How far ahead of the device clock a tap time may lie (clock reads on one device). */
+const MAX_TAP_AHEAD_MS = 60_000;
+
+/** The tap time to record, or an `invalid` error for one that is not a plausible device time. */
+function tapTime(tappedAt: number | undefined, now: number): number {
+  if (tappedAt === undefined) return now;
+  if (
+    typeof tappedAt !== 'number' ||
+    !Number.isFinite(tappedAt) ||
+    tappedAt > now + MAX_TAP_AHEAD_MS ||
+    tappedAt < now - MAX_TAP_AGE_MS
+  ) {
+    throw createError('invalid', { message: 'The time of the tap is not a valid device time.' });
+  }
+  return tappedAt;
+}
+
 const STATUS_AFTER: Record<EventKind, StopStatus> = { check_in: 'arrived', check_out: 'done' };
 
 function requireText(value: unknown, label: string, field: string, max: number): string {
@@ -74,14 +100,20 @@ export function createCommands(store: Store) {
     return next;
   }
 
-  function recordEvent(kind: EventKind, stopId: string, eventId?: string): Promise<EventResult> {
-    return oneAtATime(stopId, () => recordEventNow(kind, stopId, eventId));
+  async function recordEvent(
+    kind: EventKind,
+    stopId: string,
+    opts: EventOptions,
+  ): Promise<EventResult> {
+    const tappedAt = tapTime(opts.tappedAt, ctx.clock.deviceNow());
+    return oneAtATime(stopId, () => recordEventNow(kind, stopId, opts.eventId, tappedAt));
   }
 
   async function recordEventNow(
     kind: EventKind,
     stopId: string,
-    eventId?: string,
+    eventId: string | undefined,
+    tappedAt: number,
   ): Promise<EventResult> {
     if (eventId) {
       const replayed = await store.find('event', eventId);
@@ -109,8 +141,8 @@ export function createCommands(store: Store) {
       kind,
       stopId,
       accountId: stop.accountId,
-      occurredAt: new Date(clock.correctedNow()).toISOString(),
-      deviceTime: new Date(clock.deviceNow()).toISOString(),
+      occurredAt: new Date(tappedAt + clock.serverOffset()).toISOString(),
+      deviceTime: new Date(tappedAt).toISOString(),
     };
     let event: EventDoc;
     try {
@@ -130,12 +162,10 @@ export function createCommands(store: Store) {
      * moves the stop to `arrived`. Replaying the same `eventId`, or checking in twice, returns
      * the first event instead of creating another.
      */
-    checkIn: (stopId: string, opts: { eventId?: string } = {}) =>
-      recordEvent('check_in', stopId, opts.eventId),
+    checkIn: (stopId: string, opts: EventOptions = {}) => recordEvent('check_in', stopId, opts),
 
     /** Records leaving a stop and moves it to `done`; requires a check-in. Idempotent like checkIn. */
-    checkOut: (stopId: string, opts: { eventId?: string } = {}) =>
-      recordEvent('check_out', stopId, opts.eventId),
+    checkOut: (stopId: string, opts: EventOptions = {}) => recordEvent('check_out', stopId, opts),
 
     /** Sets a stop's status; forward only, skipped/cancelled for supervisors only. */
     async setStopStatus(stopId: string, status: StopStatus) {

@@ -1,10 +1,13 @@
 /**
  * Counts the docs this device wrote that the server has not confirmed yet. Incremental: one live
- * local changes feed (no network) adds this device's writes; the push lane's checkpoints remove
- * what it confirmed. The confirmed sequence is kept in a `_local` doc so a restart does not count
- * the whole history again.
+ * local changes feed (no network) adds this device's writes; the push lanes' checkpoints remove
+ * what they confirmed, each for the docs it carries (photos: the media lane, the rest: the
+ * critical lane), and the media lane confirms each photo as it lands. The confirmed sequences are
+ * kept in a `_local` doc so a restart does not count the whole history again. A photo's local
+ * eviction revision is never pending: it is never pushed.
  */
 import type { LocalDb } from '../db/pouch';
+import { isEvictionRevision, isPhotoId } from '../domain/photo';
 
 /** The `_local` doc holding the push lane's last confirmed local sequence. */
 export const PENDING_CHECKPOINT_ID = '_local/outpost-sync-pending';
@@ -12,11 +15,19 @@ export const PENDING_CHECKPOINT_ID = '_local/outpost-sync-pending';
 /** The part of a remote db reconcile needs. */
 export type RevsDiffer = Pick<PouchDB.Database, 'revsDiff'>;
 
+/** The push lane that carries a doc. */
+export type PushLaneName = 'critical' | 'media';
+
+/** The push lane carrying the doc with this id. */
+export const laneOf = (id: string): PushLaneName => (isPhotoId(id) ? 'media' : 'critical');
+
 export interface PendingTracker {
   /** Docs written by this device and not yet confirmed on the server. */
   count(): number;
-  /** The push lane checkpointed everything up to this local sequence. */
-  confirm(seq: unknown): void;
+  /** A push lane checkpointed everything it carries up to this local sequence. */
+  confirm(seq: unknown, lane?: PushLaneName): void;
+  /** The server took this revision of a doc (the media lane, photo by photo). */
+  confirmDoc(id: string, rev: string): void;
   /**
    * Asks the server (one `_revs_diff`) which counted docs it already has and drops those: covers
    * a crash between PouchDB's checkpoint and ours. No request when nothing is counted.
@@ -36,30 +47,45 @@ interface Entry {
 /** Starts tracking the pending docs of `deviceId` in `local`; `onCount` hears every change. */
 export function createPendingTracker(
   local: LocalDb,
-  opts: { deviceId: string; remoteKey: string; onCount: (count: number) => void },
+  opts: {
+    deviceId: string;
+    remoteKey: string;
+    /** Hears the count, and how many of them are photos (the media lane's). */
+    onCount: (count: number, photos: number) => void;
+  },
 ): PendingTracker {
   const entries = new Map<string, Entry>();
-  let confirmed = 0;
+  const confirmed: Record<PushLaneName, number> = { critical: 0, media: 0 };
+  const both = () => Math.min(confirmed.critical, confirmed.media);
   let lastSeen = 0;
-  let saved = 0;
+  let saved: Record<PushLaneName, number> = { critical: 0, media: 0 };
   let saving: Promise<void> | null = null;
   let feed: PouchDB.Core.Changes<Record<string, unknown>> | null = null;
   let stopped = false;
 
-  const notify = () => opts.onCount(entries.size);
+  const notify = () =>
+    opts.onCount(entries.size, [...entries.keys()].filter((id) => laneOf(id) === 'media').length);
 
-  function drop(upTo: number) {
-    for (const [id, e] of entries) if (e.seq <= upTo) entries.delete(id);
+  function drop(lane: PushLaneName, upTo: number) {
+    for (const [id, e] of entries) if (e.seq <= upTo && laneOf(id) === lane) entries.delete(id);
   }
 
+  const unsaved = () => saved.critical < confirmed.critical || saved.media < confirmed.media;
+
   async function save(): Promise<void> {
-    while (saved < confirmed && !stopped) {
-      const seq = confirmed;
+    while (unsaved() && !stopped) {
+      const lanes = { ...confirmed };
       const doc = await local
         .get(PENDING_CHECKPOINT_ID)
         .catch(() => ({ _id: PENDING_CHECKPOINT_ID }));
-      await local.put({ ...doc, seq, remote: opts.remoteKey });
-      saved = seq;
+      // `seq` (both lanes) stays readable by builds that knew one push lane.
+      await local.put({
+        ...doc,
+        seq: Math.min(lanes.critical, lanes.media),
+        lanes,
+        remote: opts.remoteKey,
+      });
+      saved = lanes;
     }
   }
 
@@ -69,26 +95,34 @@ export function createPendingTracker(
       .catch(() => undefined) // best effort: a lost checkpoint only recounts until reconcile
       .finally(() => {
         saving = null;
-        if (saved < confirmed && !stopped) persist();
+        if (unsaved() && !stopped) persist();
       });
   }
 
   const ready = (async () => {
     const doc = (await local.get(PENDING_CHECKPOINT_ID).catch(() => null)) as {
       seq?: unknown;
+      lanes?: Partial<Record<PushLaneName, unknown>>;
       remote?: unknown;
     } | null;
     if (doc && doc.remote === opts.remoteKey && typeof doc.seq === 'number') {
-      confirmed = saved = lastSeen = doc.seq;
+      for (const lane of ['critical', 'media'] as const) {
+        const seq = doc.lanes?.[lane];
+        confirmed[lane] = typeof seq === 'number' ? seq : doc.seq;
+      }
+      saved = { ...confirmed };
+      lastSeen = both();
     }
     if (stopped) return;
     feed = local
-      .changes({ since: confirmed, live: true, include_docs: true, return_docs: false })
+      .changes({ since: both(), live: true, include_docs: true, return_docs: false })
       .on('change', (change) => {
         const seq = Number(change.seq);
         lastSeen = Math.max(lastSeen, seq);
-        if (seq <= confirmed) return;
-        if (change.doc?.deviceId === opts.deviceId) {
+        if (seq <= confirmed[laneOf(change.id)]) return;
+        if (isEvictionRevision(change.doc)) {
+          entries.delete(change.id); // a local-only revision: nothing to send
+        } else if (change.doc?.deviceId === opts.deviceId) {
           entries.set(change.id, { seq, rev: change.changes[0].rev });
         } else {
           // The winning revision came from elsewhere (pulled): nothing of ours left to count.
@@ -98,11 +132,11 @@ export function createPendingTracker(
       });
   })();
 
-  function confirm(seq: unknown) {
+  function confirm(seq: unknown, lane: PushLaneName = 'critical') {
     const n = Number(seq);
-    if (!Number.isFinite(n) || n <= confirmed) return;
-    confirmed = n;
-    drop(n);
+    if (!Number.isFinite(n) || n <= confirmed[lane]) return;
+    confirmed[lane] = n;
+    drop(lane, n);
     notify();
     persist();
   }
@@ -111,6 +145,11 @@ export function createPendingTracker(
     count: () => entries.size,
     ready,
     confirm,
+    confirmDoc(id, rev) {
+      if (entries.get(id)?.rev !== rev) return;
+      entries.delete(id);
+      notify();
+    },
     async reconcile(remote) {
       const upTo = lastSeen;
       const candidates = [...entries].filter(([, e]) => e.seq <= upTo);
@@ -121,7 +160,11 @@ export function createPendingTracker(
       for (const [id, e] of candidates) {
         if (!diff[id] && entries.get(id) === e) entries.delete(id);
       }
-      if (![...entries.values()].some((e) => e.seq <= upTo)) confirm(upTo);
+      for (const lane of ['critical', 'media'] as const) {
+        if (![...entries].some(([id, e]) => e.seq <= upTo && laneOf(id) === lane)) {
+          confirm(upTo, lane);
+        }
+      }
       notify();
     },
     stop() {

@@ -6,9 +6,16 @@
  * here (bench/sync-throughput.ts); this lane prepares batch k+1 while batch k is being written.
  * Design docs stay local (pouchdb-find keeps its indexes as `_design/` docs). The checkpoint is
  * a `_local` doc on the remote, so a server that lost its data gets everything again.
+ *
+ * The same lane runs twice (sync.ts): the critical lane carries every doc but photos, the media
+ * lane carries photos only, one per request, each after the critical lane caught up (gate.ts).
+ * Neither ever sends a device's eviction revision of a photo (domain/photo.ts).
  */
+import { isEvictionRevision } from '../domain/photo';
 import type { Backoff } from './backoff';
+import type { LaneGate } from './gate';
 import type { AnyDb, Lane, LaneHandlers, LaneTuning } from './lane';
+import type { PhotoUpload } from './status';
 
 type Doc = Record<string, unknown> & { _id: string };
 
@@ -44,18 +51,42 @@ export async function localDbId(local: AnyDb): Promise<string> {
   }
 }
 
+/** What a push lane carries and how it shares the connection with the other one. */
+export interface PushLaneOptions extends LaneTuning {
+  backoff: Backoff;
+  on: LaneHandlers;
+  /** Ids this lane pushes (default: every doc but design docs). */
+  carries?: (id: string) => boolean;
+  /** Checkpoint `_local/outpost-<name>-<local db id>` on the remote (default 'push'). */
+  name?: string;
+  /** A gate this lane holds closed while it has work, open once caught up or backing off. */
+  busy?: LaneGate;
+  /**
+   * Media mode: each doc is read with its attachments and pushed in a request of its own, once
+   * `waitFor` is open, and reported through `upload`.
+   */
+  media?: { waitFor: LaneGate; upload(event: PhotoUpload & { rev: string }): void };
+}
+
+/** Attachment bytes of a doc read with stubs (`length` per attachment). */
+function attachmentBytes(doc: Doc): number {
+  const attachments = (doc._attachments ?? {}) as Record<string, { length?: number }>;
+  return Object.values(attachments).reduce((sum, a) => sum + (a.length ?? 0), 0);
+}
+
 /** Starts the push lane; its checkpoint is a `_local` doc on the remote, keyed by the local db. */
-export function startPushLane(
-  local: AnyDb,
-  remote: AnyDb,
-  opts: LaneTuning & { backoff: Backoff; on: LaneHandlers },
-): Lane {
-  const { backoff, on, batchSize } = opts;
+export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions): Lane {
+  const { backoff, on, batchSize, media, busy } = opts;
+  const carries = (id: string) => !id.startsWith('_design/') && (opts.carries?.(id) ?? true);
   let cancelled = false;
   let wake: (() => void) | null = null;
   let dirty = true;
-  const feed = local.changes({ live: true, since: 'now' }).on('change', () => {
+  let cancelSignal: () => void = () => undefined;
+  const cancelledPromise = new Promise<void>((resolve) => (cancelSignal = resolve));
+  const feed = local.changes({ live: true, since: 'now' }).on('change', (change) => {
+    if (!carries(change.id)) return;
     dirty = true;
+    busy?.close();
     wake?.();
   });
   feed.on('error', () => undefined); // ends with cancel(); a broken local feed shows in the next round
@@ -83,7 +114,7 @@ export function startPushLane(
   };
 
   async function readCheckpoint(): Promise<number | string> {
-    checkpointId ||= `_local/outpost-push-${await localDbId(local)}`;
+    checkpointId ||= `_local/outpost-${opts.name ?? 'push'}-${await localDbId(local)}`;
     stillRunning();
     try {
       const doc = (await remote.get(checkpointId)) as unknown as { since?: number | string };
@@ -111,7 +142,7 @@ export function startPushLane(
     stillRunning();
     const diff: Record<string, string[]> = {};
     for (const row of changes.results) {
-      if (!row.id.startsWith('_design/')) diff[row.id] = row.changes.map((c) => c.rev);
+      if (carries(row.id)) diff[row.id] = row.changes.map((c) => c.rev);
     }
     const missing = Object.keys(diff).length ? await remote.revsDiff(diff) : {};
     const wanted = Object.entries(missing).flatMap(([id, m]) =>
@@ -120,12 +151,55 @@ export function startPushLane(
     const docs: Doc[] = [];
     stillRunning();
     if (wanted.length > 0) {
-      const got = await local.bulkGet({ docs: wanted, revs: true, attachments: true });
+      // Media: stubs only here (sizes for the upload list); each photo's data is read just
+      // before it is sent, so a batch of photos never sits in memory at once.
+      const got = await local.bulkGet({ docs: wanted, revs: true, attachments: !media });
       for (const result of got.results) {
-        for (const d of result.docs) if ('ok' in d) docs.push(d.ok as unknown as Doc);
+        for (const d of result.docs) {
+          if ('ok' in d && !isEvictionRevision(d.ok)) docs.push(d.ok as unknown as Doc);
+        }
+      }
+    }
+    if (media) {
+      for (const doc of docs) {
+        media.upload({
+          id: doc._id,
+          rev: doc._rev as string,
+          state: 'waiting',
+          bytes: attachmentBytes(doc),
+        });
       }
     }
     return { docs, lastSeq: changes.last_seq, size: changes.results.length };
+  }
+
+  /** Writes a batch: all docs in one request, or (media) one doc per request behind the gate. */
+  async function write(docs: Doc[]) {
+    if (!media) {
+      const results = await remote.bulkDocs(docs, { new_edits: false });
+      for (const r of results) if ('error' in r && r.error) on.denied?.(r);
+      return;
+    }
+    for (const stub of docs) {
+      await Promise.race([media.waitFor.wait(), cancelledPromise]);
+      stillRunning();
+      const rev = stub._rev as string;
+      const upload = { id: stub._id, rev, bytes: attachmentBytes(stub) };
+      const got = await local.bulkGet({
+        docs: [{ id: stub._id, rev }],
+        revs: true,
+        attachments: true,
+      });
+      const found = got.results[0]?.docs[0];
+      stillRunning();
+      if (!found || !('ok' in found)) continue; // compacted away by a newer revision: sent with it
+      media.upload({ ...upload, state: 'uploading' });
+      const [result] = await remote.bulkDocs([found.ok as unknown as Doc], { new_edits: false });
+      if (result && 'error' in result && result.error) {
+        on.denied?.(result);
+        media.upload({ ...upload, state: 'refused' });
+      } else media.upload({ ...upload, state: 'synced' });
+    }
   }
 
   /** Pushes everything up to the end of the local changes feed. */
@@ -144,10 +218,7 @@ export function startPushLane(
       pending = prepare(batch.lastSeq);
       pending.catch(() => undefined); // awaited next turn; a failed write must not leave it unhandled
       stillRunning();
-      if (batch.docs.length > 0) {
-        const results = await remote.bulkDocs(batch.docs, { new_edits: false });
-        for (const r of results) if ('error' in r && r.error) on.denied?.(r);
-      }
+      if (batch.docs.length > 0) await write(batch.docs);
       stillRunning();
       since = batch.lastSeq;
       backoff.reset();
@@ -165,13 +236,16 @@ export function startPushLane(
     on.phase?.('starting');
     while (!cancelled) {
       dirty = false;
+      busy?.close();
       try {
         await catchUp();
         if (cancelled) break;
+        if (!dirty) busy?.open();
         on.phase?.('idle');
         await nextChange();
       } catch (err) {
         if (cancelled) break;
+        busy?.open(); // a failing critical lane must not hold the photos back forever
         on.phase?.('retrying', err);
         await sleep(backoff.next());
       }
@@ -184,6 +258,7 @@ export function startPushLane(
     async cancel() {
       if (cancelled) return;
       cancelled = true;
+      cancelSignal();
       feed.cancel();
       wake?.();
       // A request in flight ends with its own timeout; do not wait longer than this for it.

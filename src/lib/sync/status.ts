@@ -16,6 +16,14 @@ export interface SyncError {
   status?: number;
 }
 
+/** Where one photo is in the media push lane. */
+export interface PhotoUpload {
+  id: string;
+  state: 'waiting' | 'uploading' | 'synced' | 'refused';
+  /** Bytes of its attachments (thumbnail + full image). */
+  bytes: number;
+}
+
 /** A snapshot of the sync status. */
 export interface SyncStatus {
   state: SyncState;
@@ -31,6 +39,10 @@ export interface SyncStatus {
   /** Docs pushed / pulled since startSync. */
   docsPushed: number;
   docsPulled: number;
+  /** Photos of the media lane's current run: waiting, uploading, then synced (oldest first). */
+  photos?: PhotoUpload[];
+  /** Of `pending`, the photos (known offline too, before the media lane lists them). */
+  photosPending?: number;
 }
 
 /** Where one replication lane (pull or push) is. */
@@ -44,6 +56,8 @@ export interface StatusInput {
   browserOnline: boolean;
   push: LanePhase;
   pull: LanePhase;
+  /** The media (photo) push lane, when it runs. */
+  media?: LanePhase;
   /** The transport error of a lane that is retrying (latest first). */
   laneError: { code: ErrorCode; status?: number } | null;
   /** Docs refused by the server (validate_doc_update) since startSync; they are not retried. */
@@ -52,6 +66,8 @@ export interface StatusInput {
   lastSuccessAt: string | null;
   docsPushed: number;
   docsPulled: number;
+  photos?: PhotoUpload[];
+  photosPending?: number;
 }
 
 function errorOf(input: StatusInput, state: SyncState): SyncError | null {
@@ -76,28 +92,34 @@ function errorOf(input: StatusInput, state: SyncState): SyncError | null {
 /** Derives the status snapshot from the lanes' state (pure). */
 export function deriveStatus(input: StatusInput): SyncStatus {
   const { push, pull, laneError } = input;
-  const retrying = push === 'retrying' || pull === 'retrying';
+  const media = input.media ?? 'idle';
+  const retrying = push === 'retrying' || pull === 'retrying' || media === 'retrying';
   const networkDown = retrying && laneError?.code === 'network';
   let state: SyncState;
   if (input.stopped) state = 'stopped';
   else if (input.auth) state = 'unauthorized';
   else if (!input.browserOnline || networkDown) state = 'offline';
   else if (retrying) state = 'error';
-  else if (push === 'active' || pull === 'active') state = 'syncing';
+  else if (push === 'active' || pull === 'active' || media === 'active') state = 'syncing';
   else if (push === 'starting' || pull === 'starting') state = 'connecting';
   else state = 'idle';
   return {
     state,
     online: input.browserOnline && !networkDown,
     pending: input.pending,
-    pushing: !input.stopped && !input.auth && push === 'active',
+    pushing: !input.stopped && !input.auth && (push === 'active' || media === 'active'),
     pulling: !input.stopped && !input.auth && pull === 'active',
     lastSuccessAt: input.lastSuccessAt,
     lastError: input.stopped ? null : errorOf(input, state),
     docsPushed: input.docsPushed,
     docsPulled: input.docsPulled,
+    photos: input.photos ?? [],
+    photosPending: input.photosPending ?? 0,
   };
 }
+
+const photosKey = (photos: PhotoUpload[] = []) =>
+  photos.map((p) => `${p.id}:${p.state}:${p.bytes}`).join(',');
 
 /** True when two snapshots say the same thing. */
 export function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
@@ -110,6 +132,8 @@ export function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
     a.lastSuccessAt === b.lastSuccessAt &&
     a.docsPushed === b.docsPushed &&
     a.docsPulled === b.docsPulled &&
+    photosKey(a.photos) === photosKey(b.photos) &&
+    a.photosPending === b.photosPending &&
     a.lastError?.message === b.lastError?.message &&
     a.lastError?.code === b.lastError?.code
   );

@@ -1,11 +1,16 @@
 /**
- * The sync client (DESIGN.md section 7): one live pull lane and one live push lane between the
- * local db and the user's CouchDB db, retrying with a jittered back-off, stopping for good on
- * 401/403 until new credentials arrive, and publishing a status snapshot the UI can show.
+ * The sync client (DESIGN.md section 7): one live pull lane and two live push lanes between the
+ * local db and the user's CouchDB db (critical docs, then photos in their own media lane that
+ * waits while the critical lane has work), retrying with a jittered back-off, stopping for good
+ * on 401/403 until new credentials arrive, and publishing a status snapshot the UI can show.
+ * After the media lane caught up, full images the server has had for a day leave the device.
  */
 import type { LocalDb } from '../db/pouch';
+import { isPhotoId } from '../domain/photo';
 import { classifySyncError, isRefusal, type SyncProblem } from './classify';
 import { createBackoff, type Backoff, type BackoffOptions } from './backoff';
+import { evictConfirmedPhotos, EVICT_AFTER_MS } from './evict';
+import { createLaneGate } from './gate';
 import { startPullLane, type AnyDb, type Lane, type LaneHandlers } from './lane';
 import { startPushLane } from './push-lane';
 import { createPendingTracker, type PendingTracker } from './pending';
@@ -14,6 +19,7 @@ import {
   deriveStatus,
   sameStatus,
   type LanePhase,
+  type PhotoUpload,
   type StatusInput,
   type SyncStatus,
 } from './status';
@@ -41,7 +47,19 @@ export interface SyncOptions {
   now?: () => number;
   /** The browser's idea of connectivity (default navigator.onLine, true in node). */
   isOnline?: () => boolean;
+  /**
+   * Photos in their own push lane behind critical docs (default true). False pushes them in
+   * the one push lane with everything else (the benchmark's comparison).
+   */
+  photoLane?: boolean;
+  /** How long a full image stays on the device after the server confirmed it (default 24 h). */
+  evictAfterMs?: number;
 }
+
+/** Photo uploads listed in the status at most (the oldest synced ones leave first). */
+const MAX_LISTED_PHOTOS = 200;
+
+type Direction = 'pull' | 'push' | 'media';
 
 /** Why the lanes restart; 'online' and 'visible' are ignored while the credential is refused. */
 export type RestartReason = 'online' | 'visible' | 'manual' | 'credentials' | 'remote';
@@ -79,9 +97,11 @@ function connectionOf(remote: AnyDb): RemoteConnection | null {
 export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): SyncController {
   const now = opts.now ?? Date.now;
   const isOnline = opts.isOnline ?? defaultOnline;
-  const backoffs: Record<'pull' | 'push', Backoff> = {
+  const photoLane = opts.photoLane ?? true;
+  const backoffs: Record<Direction, Backoff> = {
     pull: createBackoff(opts.backoff),
     push: createBackoff(opts.backoff),
+    media: createBackoff(opts.backoff),
   };
   const tuning = {
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -93,13 +113,18 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     browserOnline: isOnline(),
     push: 'starting',
     pull: 'starting',
+    media: photoLane ? 'starting' : 'idle',
     laneError: null,
     denied: 0,
     pending: 0,
     lastSuccessAt: null,
     docsPushed: 0,
     docsPulled: 0,
+    photos: [],
+    photosPending: 0,
   };
+  const uploads = new Map<string, PhotoUpload>();
+  let evicting = false;
   const listeners = new Set<(status: SyncStatus) => void>();
   let status = deriveStatus(input);
   let notifyQueued = false;
@@ -113,8 +138,9 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     return createPendingTracker(local, {
       deviceId: opts.deviceId,
       remoteKey: connectionOf(remote)?.url ?? remote.name,
-      onCount(count) {
+      onCount(count, photos) {
         input.pending = count;
+        input.photosPending = photos;
         update();
       },
     });
@@ -146,7 +172,32 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     update();
   }
 
-  function handlers(direction: 'pull' | 'push', gen: number): LaneHandlers {
+  /** Follows one photo through the media lane; a new run starts once the last one finished. */
+  function uploaded(upload: PhotoUpload & { rev: string }) {
+    const finished = [...uploads.values()].every(
+      (u) => u.state === 'synced' || u.state === 'refused',
+    );
+    if (upload.state === 'waiting' && finished && !uploads.has(upload.id)) uploads.clear();
+    uploads.set(upload.id, { id: upload.id, state: upload.state, bytes: upload.bytes }); // keeps its place
+    for (const id of uploads.keys()) {
+      if (uploads.size <= MAX_LISTED_PHOTOS) break;
+      uploads.delete(id);
+    }
+    if (upload.state === 'synced') tracker.confirmDoc(upload.id, upload.rev);
+    input.photos = [...uploads.values()];
+    update();
+  }
+
+  /** Drops the full images the server has had long enough (best effort: next time otherwise). */
+  function evict() {
+    if (evicting) return;
+    evicting = true;
+    evictConfirmedPhotos(local, remote, { now, afterMs: opts.evictAfterMs ?? EVICT_AFTER_MS })
+      .catch(() => undefined)
+      .finally(() => (evicting = false));
+  }
+
+  function handlers(direction: Direction, gen: number): LaneHandlers {
     const current = () => gen === generation && !input.stopped;
     const success = () => {
       input.lastSuccessAt = new Date(now()).toISOString();
@@ -160,20 +211,23 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
           input.laneError = problem;
         }
         input[direction] = phase;
-        if (input.push !== 'retrying' && input.pull !== 'retrying') input.laneError = null;
+        if (input.push !== 'retrying' && input.pull !== 'retrying' && input.media !== 'retrying') {
+          input.laneError = null;
+        }
         if (phase === 'idle') {
           success();
           if (direction === 'push' && !reconciled) {
             reconciled = true;
             tracker.reconcile(remote).catch(() => (reconciled = false));
           }
+          if (direction === 'media' || (direction === 'push' && !photoLane)) evict();
         }
         update();
       },
       change(docs) {
         if (!current()) return;
         success();
-        if (direction === 'push') input.docsPushed += docs.length;
+        if (direction !== 'pull') input.docsPushed += docs.length;
         else {
           input.docsPulled += docs.length;
           if (opts.onPulled) {
@@ -185,7 +239,12 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
         update();
       },
       checkpoint(seq) {
-        if (current() && direction === 'push') tracker.confirm(seq);
+        if (!current() || direction === 'pull') return;
+        if (direction === 'media') tracker.confirm(seq, 'media');
+        else {
+          tracker.confirm(seq, 'critical');
+          if (!photoLane) tracker.confirm(seq, 'media');
+        }
       },
       denied() {
         if (!current()) return;
@@ -222,24 +281,37 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     input.laneError = null; // `denied` stays: the push lane has checkpointed past those docs
     input.push = 'starting';
     input.pull = 'starting';
+    input.media = photoLane ? 'starting' : 'idle';
     const pull = startPullLane(local, remote, {
       ...tuning,
       backoff: backoffs.pull,
       on: handlers('pull', gen),
     });
+    const gate = createLaneGate();
     const push = startPushLane(local, remote, {
       ...tuning,
       backoff: backoffs.push,
       on: handlers('push', gen),
+      ...(photoLane ? { carries: (id: string) => !isPhotoId(id), busy: gate } : {}),
     });
     lanes = [pull, push];
+    if (photoLane) {
+      const media = startPushLane(local, remote, {
+        ...tuning,
+        backoff: backoffs.media,
+        on: handlers('media', gen),
+        carries: isPhotoId,
+        name: 'media',
+        media: { waitFor: gate, upload: (event) => gen === generation && uploaded(event) },
+      });
+      lanes.push(media);
+    }
     update();
   }
 
   function restartNow() {
     connectionOf(remote)?.resume();
-    backoffs.pull.reset();
-    backoffs.push.reset();
+    for (const backoff of Object.values(backoffs)) backoff.reset();
     input.auth = null;
     startLanes();
   }
@@ -279,6 +351,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       if (!sameKey) {
         tracker.stop();
         input.pending = 0;
+        input.photosPending = 0;
         tracker = track();
       }
       restart('remote');

@@ -38,17 +38,21 @@ export function createActions(repo: Repo, toasts: Toasts, isOnline: () => boolea
   }
 
   return {
-    /** Checks in at a stop; `eventId` is made at tap time so a retry never records twice. */
-    checkIn: (stopId: string, eventId: string) =>
+    /** The time (ISO) an event tapped at `tappedAt` (device ms) is recorded with. */
+    eventTime: (tappedAt: number) =>
+      new Date(tappedAt + repo.ctx.clock.serverOffset()).toISOString(),
+
+    /** Checks in at a stop; `eventId` and the time are taken at tap, so a retry never records twice. */
+    checkIn: (stopId: string, eventId: string, tappedAt?: number) =>
       attempt(async () => {
-        const { event } = await repo.checkIn(stopId, { eventId });
+        const { event } = await repo.checkIn(stopId, { eventId, tappedAt });
         return `Checked in ${clockTime(event.occurredAt)}`;
       }),
 
     /** Checks out of a stop; idempotent like checkIn. */
-    checkOut: (stopId: string, eventId: string) =>
+    checkOut: (stopId: string, eventId: string, tappedAt?: number) =>
       attempt(async () => {
-        const { event } = await repo.checkOut(stopId, { eventId });
+        const { event } = await repo.checkOut(stopId, { eventId, tappedAt });
         return `Checked out ${clockTime(event.occurredAt)}`;
       }),
 

@@ -10,6 +10,7 @@
  */
 import idb from 'pouchdb-adapter-idb';
 import { localDbName, openLocalDb, registerAdapter, type LocalDb } from '$lib/db/pouch';
+import { keepConnectionsAfterQuotaAborts } from '$lib/db/quota-abort';
 
 /** The device db holding the enrolment (credential store). */
 export const DEVICE_DB = 'outpost:device';
@@ -25,6 +26,7 @@ export function demoDbName(rep: string): string {
 /** Opens (creating if needed) a browser database by its full name. */
 export function openNamedBrowserDb(name: string): LocalDb {
   registerAdapter(idb);
+  keepConnectionsAfterQuotaAborts(); // a full disk must not kill the connection (quota-abort.ts)
   const db = openLocalDb(name, 'idb');
   // Every live query, the sync lanes and the pending count each hold a changes feed on the
   // same handle; past 10, Node's EventEmitter warns about a leak that is not one.

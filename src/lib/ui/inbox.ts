@@ -264,6 +264,12 @@ export function describeDoc(
       return { kind, title: str(b.title).trim() || 'Task', detail: null };
     case 'account':
       return { kind, title: str(b.name).trim() || 'Account', detail: null };
+    case 'inspection': {
+      const form = (b.template ?? {}) as Body;
+      return { kind, title: str(form.title).trim() || 'Inspection', detail: account };
+    }
+    case 'order':
+      return { kind, title: account ? `Order for ${account}` : 'Order', detail: null };
     default: {
       const title = str(b.name).trim() || str(b.title).trim() || docId;
       return { kind, title, detail: null };

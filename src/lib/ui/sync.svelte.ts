@@ -7,7 +7,7 @@
 import type { Enrolment } from '$lib/auth/enrolment';
 import type { Hlc } from '$lib/clock/hlc';
 import type { LocalDb } from '$lib/db/pouch';
-import { createPullResolver } from '$lib/conflicts/device';
+import { createPullResolver, writerFor } from '$lib/conflicts/device';
 import {
   attachSyncTriggers,
   electLeader,
@@ -55,7 +55,14 @@ export function startingStatus(online: boolean): SyncStatus {
     lastError: null,
     docsPushed: 0,
     docsPulled: 0,
+    photos: [],
+    photosPending: 0,
   };
+}
+
+/** The person's CouchDB db behind `/couch` on `origin` (sync and on-demand photo fetches). */
+export function remoteDbUrl(origin: string, enrolment: Enrolment): string {
+  return `${origin.replace(/\/$/, '')}/couch/${encodeURIComponent(enrolment.db)}`;
 }
 
 /** The lock and channel name of a person's sync (one leader per person and origin). */
@@ -141,8 +148,7 @@ export class DeviceSync {
   #lead(): void {
     if (this.#controller || this.#stopping) return;
     const { enrolment, db, clock, deviceId, origin } = this.#opts;
-    const url = `${origin.replace(/\/$/, '')}/couch/${encodeURIComponent(enrolment.db)}`;
-    const remote = openRemoteDb(url, {
+    const remote = openRemoteDb(remoteDbUrl(origin, enrolment), {
       ...enrolment.credentials,
       clock,
       fetchImpl: this.#opts.fetchImpl,
@@ -151,7 +157,11 @@ export class DeviceSync {
       deviceId,
       isOnline: this.#opts.isOnline,
       // Devices resolve the conflicts they pull with the same rules as the server.
-      onPulled: createPullResolver(db, (message) => console.warn(message)),
+      onPulled: createPullResolver(
+        db,
+        (message) => console.warn(message),
+        writerFor(enrolment.person),
+      ),
     });
     this.#controller = controller;
     this.#cleanups.push(controller.subscribe((status) => this.#leadership.publishStatus(status)));

@@ -7,6 +7,7 @@ import { pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 // Must run before express-pouchdb loads pouchdb-validation (ESM evaluates imports in order).
 import './patches';
@@ -65,9 +66,17 @@ function writeAdminConfig(configPath: string, admin: { name: string; password: s
   renameSync(tmp, configPath);
 }
 
+/** Live feeds per db before Node warns of a leak (replications + `_changes` clients). */
+const MAX_FEEDS_PER_DB = 5000;
+
 /** Starts the embedded server and resolves once it listens with the admin configured. */
 export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<EmbeddedCouch> {
   mkdirSync(opts.dataDir, { recursive: true });
+  // PouchDB's LevelDB adapter keeps one process-wide emitter for every db's changes: each live
+  // replication and `_changes` feed on a db is a listener on it, so master with one replication
+  // per person passes Node's leak-warning threshold (10) at the 10th person. CouchDB has no such
+  // limit; the warning would only alarm admins reading the log.
+  EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, MAX_FEEDS_PER_DB);
   const Pouch = PouchDB.defaults({
     prefix: join(opts.dataDir, '/'),
   } as PouchDB.Configuration.DatabaseConfiguration) as unknown as PouchDB.Static;

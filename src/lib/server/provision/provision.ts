@@ -68,7 +68,14 @@ export function personFromUserDoc(doc: Record<string, unknown>): OutpostPerson |
 /** The Mango selector of what flows from master into a person's db. */
 export function pullSelector(person: OutpostPerson, team: string[]): Record<string, unknown> {
   if (person.role === 'supervisor') {
-    return { $or: [{ owner: { $in: [person.name, ...team].sort() } }, { type: 'account' }] };
+    return {
+      $or: [
+        { owner: { $in: [person.name, ...team].sort() } },
+        { type: 'account' },
+        { type: 'template' },
+        { type: 'product' },
+      ],
+    };
   }
   return {
     $or: [
@@ -76,6 +83,8 @@ export function pullSelector(person: OutpostPerson, team: string[]): Record<stri
       { assignee: person.name },
       { formerAssignees: { $elemMatch: { $eq: person.name } } },
       { type: 'account' },
+      { type: 'template' },
+      { type: 'product' },
     ],
   };
 }
@@ -137,10 +146,31 @@ export function createProvisioner(opts: ProvisionerOptions) {
     report.updated.push(`${db}/_security`);
   }
 
+  /** Creates the Mango indexes; a concurrent creation of the same index (409) is retried. */
   async function ensureIndexes(db: string) {
     for (const index of MANGO_INDEXES) {
-      await couch.request({ db, path: '_index', method: 'POST', body: index });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await couch.request({ db, path: '_index', method: 'POST', body: index });
+          break;
+        } catch (err) {
+          if (status(err) !== 409 || attempt >= 4) throw err;
+        }
+      }
     }
+  }
+
+  // One provisioning run per person at a time: the `_users` watcher and a sign-in often ask for
+  // the same person at once, and their writes would otherwise race each other into 409s.
+  const running = new Map<string, Promise<unknown>>();
+  function onePerPerson<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const next = (running.get(name) ?? Promise.resolve()).then(run, run);
+    const settled = next.catch(() => undefined);
+    running.set(name, settled);
+    void settled.then(() => {
+      if (running.get(name) === settled) running.delete(name);
+    });
+    return next;
   }
 
   async function listPeople(): Promise<OutpostPerson[]> {
@@ -171,47 +201,8 @@ export function createProvisioner(opts: ProvisionerOptions) {
     },
 
     /** Creates or updates one person's db, security, design doc, indexes and replications. */
-    async ensurePerson(person: OutpostPerson, people?: OutpostPerson[]): Promise<ProvisionReport> {
-      const report: ProvisionReport = { created: [], updated: [] };
-      const team =
-        person.role === 'supervisor' ? teamOf(person, people ?? (await listPeople())) : [];
-      const db = userDbName(person.name);
-      await ensureDb(db, report);
-      await ensureSecurity(
-        db,
-        {
-          admins: { names: [], roles: [] },
-          members: { names: [person.name], roles: [ownerRole(person.name)] },
-        },
-        report,
-      );
-      await upsert(db, outpostDesignDoc(person.name, team), report);
-      await ensureIndexes(db);
-      await ensureDb('_replicator', report);
-      const ids = replicationIds(person.name);
-      await upsert(
-        '_replicator',
-        {
-          _id: ids.pull,
-          source: endpoint(masterDb),
-          target: endpoint(db),
-          selector: pullSelector(person, team),
-          continuous: true,
-        },
-        report,
-      );
-      await upsert(
-        '_replicator',
-        {
-          _id: ids.push,
-          source: endpoint(db),
-          target: endpoint(masterDb),
-          selector: PUSH_SELECTOR,
-          continuous: true,
-        },
-        report,
-      );
-      return report;
+    ensurePerson(person: OutpostPerson, people?: OutpostPerson[]): Promise<ProvisionReport> {
+      return onePerPerson(person.name, () => provisionPerson(person, people));
     },
 
     /** Provisions master and every person in `_users`; returns what it created or changed. */
@@ -231,6 +222,52 @@ export function createProvisioner(opts: ProvisionerOptions) {
 
     listPeople,
   };
+
+  /** ensurePerson without the one-at-a-time guard. */
+  async function provisionPerson(
+    person: OutpostPerson,
+    people?: OutpostPerson[],
+  ): Promise<ProvisionReport> {
+    const report: ProvisionReport = { created: [], updated: [] };
+    const team = person.role === 'supervisor' ? teamOf(person, people ?? (await listPeople())) : [];
+    const db = userDbName(person.name);
+    await ensureDb(db, report);
+    await ensureSecurity(
+      db,
+      {
+        admins: { names: [], roles: [] },
+        members: { names: [person.name], roles: [ownerRole(person.name)] },
+      },
+      report,
+    );
+    await upsert(db, outpostDesignDoc(person.name, team), report);
+    await ensureIndexes(db);
+    await ensureDb('_replicator', report);
+    const ids = replicationIds(person.name);
+    await upsert(
+      '_replicator',
+      {
+        _id: ids.pull,
+        source: endpoint(masterDb),
+        target: endpoint(db),
+        selector: pullSelector(person, team),
+        continuous: true,
+      },
+      report,
+    );
+    await upsert(
+      '_replicator',
+      {
+        _id: ids.push,
+        source: endpoint(db),
+        target: endpoint(masterDb),
+        selector: PUSH_SELECTOR,
+        continuous: true,
+      },
+      report,
+    );
+    return report;
+  }
 }
 
 export type Provisioner = ReturnType<typeof createProvisioner>;

@@ -1,0 +1,268 @@
+/**
+ * Bench: N simulated reps syncing at once against one Outpost server (issue 5: 200 reps,
+ * 0 failures). The whole server runs in its own process (bench/outpost-child.ts): embedded
+ * CouchDB-protocol server, provisioner, master <-> per-user replications, `/couch`, `/api/enrol`.
+ * Each rep is created as a CouchDB user, gets their stops in master, enrols a device through
+ * `/api/enrol`, writes a day of check-ins and notes on its memory db, then starts sync through
+ * `/couch`, all reps at the same moment. Done when every device is idle with nothing pending
+ * and master holds every doc the devices wrote. A failure is a device that did not get there
+ * within the bound, or a write that is not in master.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import memory from 'pouchdb-adapter-memory';
+import { createHlc } from '../src/lib/clock/hlc';
+import { openLocalDb, registerAdapter, type LocalDb } from '../src/lib/db/pouch';
+import { stampNew, type WriteStamp } from '../src/lib/domain/stamp';
+import type { BaseDoc } from '../src/lib/domain/types';
+import { openRemoteDb } from '../src/lib/sync/remote';
+import { startSync, type SyncController } from '../src/lib/sync';
+import { basicAuth } from './server';
+import { percentile, round } from './stats';
+
+export interface ManyRepsResult {
+  name: string;
+  reps: number;
+  docsPerRep: number;
+  /** Reps provisioned (user db + replications) and enrolled, ms. */
+  setupMs: number;
+  /** From all syncs starting to the last device idle with its docs in master, ms. */
+  syncMs: number;
+  /** Per device: time until idle with nothing pending. */
+  deviceP50Ms: number;
+  deviceP95Ms: number;
+  failures: number;
+  /** The first few failures in words. */
+  failed: string[];
+}
+
+interface Child {
+  url: string;
+  couchUrl: string;
+  masterDb: string;
+  close(): Promise<void>;
+}
+
+const CHILD = fileURLToPath(new URL('./outpost-child.ts', import.meta.url));
+const ADMIN_PASSWORD = `bench-${Date.now()}`;
+const PASSWORD = 'many-reps-pw';
+
+/** Starts bench/outpost-child.ts and resolves with its URLs (bounded wait). */
+function startChild(dataDir: string): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    env: {
+      ...process.env,
+      OUTPOST_BENCH_DATA: dataDir,
+      OUTPOST_BENCH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server not ready in time: ${out}`));
+    }, 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (!line) return;
+      clearTimeout(timer);
+      const info = JSON.parse(line) as Omit<Child, 'close'>;
+      resolve({
+        ...info,
+        close: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(force);
+              done();
+            });
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+}
+
+/** Progress on stderr (the bench's stdout is its result). */
+const progress = (line: string) => process.stderr.write(`many-reps: ${line}\n`);
+
+/** Polls `check` every 250 ms until it is true or `ms` passed; resolves with the outcome. */
+async function until(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/** A rep's day written offline on the device: a check-in, a check-out and a note per stop. */
+function dayOfWork(rep: string, stops: number): BaseDoc[] {
+  const clock = createHlc({ deviceId: `${rep}-phone` });
+  const stamp = (): WriteStamp => ({ user: rep, deviceId: clock.deviceId, hlc: clock.now() });
+  const docs: BaseDoc[] = [];
+  for (let s = 1; s <= stops; s++) {
+    const stopId = `stop:${rep}-${s}`;
+    const accountId = `account:demo-${String(s).padStart(3, '0')}`;
+    const at = new Date(Date.UTC(2026, 10, 20, 8, s * 10)).toISOString();
+    for (const kind of ['check_in', 'check_out']) {
+      const fields = { kind, stopId, accountId, occurredAt: at, deviceTime: at };
+      docs.push(stampNew('event', `event:${rep}-${s}-${kind}`, rep, fields, stamp()));
+    }
+    const note = { text: `Stop ${s} done, all good.`, accountId, stopId, createdAt: at };
+    docs.push(stampNew('note', `note:${rep}-${s}`, rep, note, stamp()));
+  }
+  return docs;
+}
+
+/** Runs N reps at once (default 200) with `stops` stops each; see the file comment. */
+export async function benchManyReps(reps = 200, stops = 5): Promise<ManyRepsResult> {
+  registerAdapter(memory);
+  const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-many-'));
+  const server = await startChild(dataDir);
+  const admin = basicAuth('admin', ADMIN_PASSWORD);
+  const couch = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(server.couchUrl + path, {
+      method,
+      headers: { authorization: admin, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const names = Array.from({ length: reps }, (_, i) => `rep${String(i + 1).padStart(3, '0')}`);
+  const devices: { name: string; db: LocalDb; sync?: SyncController; idleAt?: number }[] = [];
+  const failed: string[] = [];
+  try {
+    const setupStart = performance.now();
+    // The reps' stops in master: they flow to each rep's db through the filtered replication.
+    const planner = createHlc({ deviceId: 'planner' });
+    const stamp = (): WriteStamp => ({ user: 'admin', deviceId: 'planner', hlc: planner.now() });
+    const plan = names.flatMap((rep) =>
+      Array.from({ length: stops }, (_, s) =>
+        stampNew(
+          'stop',
+          `stop:${rep}-${s + 1}`,
+          rep,
+          {
+            date: '2026-11-20',
+            seq: s + 1,
+            accountId: `account:demo-${String(s + 1).padStart(3, '0')}`,
+            assignee: rep,
+            window: { start: '08:00', end: '17:00' },
+            status: 'planned',
+          },
+          stamp(),
+        ),
+      ),
+    );
+    await couch('POST', `/${server.masterDb}/_bulk_docs`, { docs: plan });
+    for (let i = 0; i < names.length; i += 20) {
+      const batch = names.slice(i, i + 20).map((name) => ({
+        _id: `org.couchdb.user:${name}`,
+        name,
+        type: 'user',
+        roles: ['rep'],
+        password: PASSWORD,
+        outpost: { team: 'bench', displayName: name },
+      }));
+      await couch('POST', '/_users/_bulk_docs', { docs: batch });
+    }
+    progress(`${reps} reps created in _users`);
+    // Each rep enrols a device, as the sign-in screen does (the user watcher provisions them),
+    // ten sign-ins at a time.
+    const enrolled = new Map<string, { db: string; username: string; password: string }>();
+    const enrol = async (name: string) => {
+      const ok = await until(300_000, async () => {
+        const res = await fetch(`${server.url}/api/enrol`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name, password: PASSWORD, deviceId: `${name}-phone` }),
+        });
+        if (!res.ok) return false;
+        const body = (await res.json()) as {
+          db: string;
+          credentials: { username: string; password: string };
+        };
+        enrolled.set(name, { db: body.db, ...body.credentials });
+        return true;
+      });
+      if (!ok) failed.push(`${name}: enrolment never succeeded`);
+    };
+    for (let i = 0; i < names.length; i += 10) {
+      await Promise.all(names.slice(i, i + 10).map(enrol));
+      progress(`${enrolled.size} devices enrolled`);
+    }
+    for (const name of names) {
+      const db = openLocalDb(`many-${name}-${Date.now()}`, 'memory');
+      await db.bulkDocs(dayOfWork(name, stops) as unknown as Record<string, unknown>[]);
+      devices.push({ name, db });
+    }
+    const setupMs = performance.now() - setupStart;
+    progress(`setup done in ${round(setupMs / 1000)} s; starting ${devices.length} syncs`);
+
+    const t0 = performance.now();
+    for (const d of devices) {
+      const cred = enrolled.get(d.name);
+      if (!cred) continue;
+      const remote = openRemoteDb(`${server.url}/couch/${cred.db}`, {
+        username: cred.username,
+        password: cred.password,
+      });
+      d.sync = startSync(d.db, remote, { deviceId: `${d.name}-phone` });
+      d.sync.subscribe((s) => {
+        if (s.state === 'idle' && s.pending === 0 && s.docsPulled >= stops)
+          d.idleAt ??= performance.now();
+        else if (s.pending > 0) d.idleAt = undefined;
+      });
+    }
+    const expected = devices.length * stops * 3;
+    const inMaster = async () => {
+      const res = await couch('POST', `/${server.masterDb}/_all_docs`, {
+        keys: devices.flatMap((d) => dayOfWork(d.name, stops).map((doc) => doc._id)),
+      });
+      const rows = res.rows as { error?: string }[];
+      return rows.filter((r) => !r.error).length;
+    };
+    const settled = await until(600_000, async () => {
+      if (devices.some((d) => d.sync && d.idleAt === undefined)) return false;
+      return (await inMaster()) === expected;
+    });
+    const syncMs = performance.now() - t0;
+    if (!settled) {
+      for (const d of devices) {
+        const s = d.sync?.status;
+        if (d.sync && d.idleAt === undefined) {
+          failed.push(
+            `${d.name}: ${s?.state} pending=${s?.pending} ${s?.lastError?.message ?? ''}`,
+          );
+        }
+      }
+      failed.push(`master holds ${await inMaster()} of ${expected} device writes`);
+    }
+    const perDevice = devices.flatMap((d) => (d.idleAt ? [d.idleAt - t0] : []));
+    return {
+      name: `${reps} simulated reps syncing at once`,
+      reps,
+      docsPerRep: stops * 3,
+      setupMs: round(setupMs),
+      syncMs: round(syncMs),
+      deviceP50Ms: round(percentile(perDevice, 50)),
+      deviceP95Ms: round(percentile(perDevice, 95)),
+      failures: failed.length,
+      failed: failed.slice(0, 5),
+    };
+  } finally {
+    await Promise.all(devices.map((d) => d.sync?.stop()));
+    await Promise.all(devices.map((d) => d.db.destroy()));
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
