@@ -137,7 +137,11 @@ function line(r: ScenarioResult): string {
   return (
     `${r.ok ? 'PASS' : 'FAIL'} seed=${s.seed} ${s.profile} devices=${s.devices} actions=${s.actions}` +
     ` ${fmtS(r.durationMs)} (setup ${fmtS(r.phases.setupMs)}, actions ${fmtS(r.phases.actionsMs)}, settle ${fmtS(r.phases.settleMs)}, check ${fmtS(r.phases.checkMs)}) writes=${r.stats.acknowledgedWrites} audits=${r.stats.auditDocs}` +
-    ` requests=${r.stats.requests} offline=${r.stats.offlineWindows} ${f}`
+    ` requests=${r.stats.requests} offline=${r.stats.offlineWindows} ${f}` +
+    r.notes
+      .filter((n) => n.startsWith('converged '))
+      .map((n) => ` (${n})`)
+      .join('')
   );
 }
 
@@ -274,6 +278,12 @@ async function main() {
     `chaos: ${results.length} scenario(s) run, ${results.length - failed.length} passed, ${failed.length} failed, ${fmtS(duration)}`,
   );
   for (const [p, n] of byProfile) console.log(`  ${p}: ${n.run} run, ${n.failed} failed`);
+  const late = results.filter((r) => r.ok && r.notes.some((n) => n.startsWith('converged ')));
+  if (late.length > 0) {
+    console.log(
+      `  ${late.length} passed only after waiting past the first quiet moment (late delivery)`,
+    );
+  }
   if (results.length < count)
     console.log(`  stopped after ${results.length} of ${count}: time budget reached`);
   for (const r of failed) console.log(`  FAILED seed ${r.spec.seed}: ${r.replay}`);
