@@ -14,6 +14,7 @@
 import { isEvictionRevision } from '../domain/photo';
 import type { Backoff } from './backoff';
 import type { LaneGate } from './gate';
+import type { PulledRevs } from './pulled-revs';
 import type { AnyDb, Lane, LaneHandlers, LaneTuning } from './lane';
 import type { PhotoUpload } from './status';
 
@@ -61,6 +62,8 @@ export interface PushLaneOptions extends LaneTuning {
   name?: string;
   /** A gate this lane holds closed while it has work, open once caught up or backing off. */
   busy?: LaneGate;
+  /** Revisions just pulled from the server: no need to ask the server about them (pulled-revs.ts). */
+  pulled?: PulledRevs;
   /**
    * Media mode: each doc is read with its attachments and pushed in a request of its own, once
    * `waitFor` is open, and reported through `upload`.
@@ -142,7 +145,8 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
     stillRunning();
     const diff: Record<string, string[]> = {};
     for (const row of changes.results) {
-      if (carries(row.id)) diff[row.id] = row.changes.map((c) => c.rev);
+      const revs = row.changes.map((c) => c.rev);
+      if (carries(row.id) && !opts.pulled?.consume(row.id, revs)) diff[row.id] = revs;
     }
     const missing = Object.keys(diff).length ? await remote.revsDiff(diff) : {};
     const wanted = Object.entries(missing).flatMap(([id, m]) =>

@@ -13,6 +13,7 @@ import { evictConfirmedPhotos, EVICT_AFTER_MS } from './evict';
 import { createLaneGate } from './gate';
 import { startPullLane, type AnyDb, type Lane, type LaneHandlers } from './lane';
 import { startPushLane } from './push-lane';
+import { createPulledRevs } from './pulled-revs';
 import { createPendingTracker, type PendingTracker } from './pending';
 import type { Credentials, RemoteConnection } from './remote';
 import {
@@ -124,6 +125,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     photosPending: 0,
   };
   const uploads = new Map<string, PhotoUpload>();
+  const pulled = createPulledRevs();
   let evicting = false;
   const listeners = new Set<(status: SyncStatus) => void>();
   let status = deriveStatus(input);
@@ -230,6 +232,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
         if (direction !== 'pull') input.docsPushed += docs.length;
         else {
           input.docsPulled += docs.length;
+          pulled.add(docs);
           if (opts.onPulled) {
             Promise.resolve()
               .then(() => opts.onPulled?.(docs))
@@ -292,6 +295,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       ...tuning,
       backoff: backoffs.push,
       on: handlers('push', gen),
+      pulled,
       ...(photoLane ? { carries: (id: string) => !isPhotoId(id), busy: gate } : {}),
     });
     lanes = [pull, push];
