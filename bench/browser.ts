@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../tests/helpers/chromium';
 import { build } from 'vite';
 import { startServer } from '../src/lib/server/app';
 import type { RouteQueryRun } from './browser/route-query.entry';
@@ -49,34 +50,6 @@ export interface BrowserRouteQueryResult {
   p95Ms: number;
 }
 
-/** Launches headless Chromium with a fresh profile; `close` removes it. */
-async function launch(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'outpost-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 390, height: 844 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  return {
-    context,
-    page,
-    async close() {
-      await context.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** Builds the app (production) into build/, as `npm start` serves it. */
 export function buildApp(): void {
   const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
@@ -87,7 +60,7 @@ export function buildApp(): void {
 /** Gzipped size of the JavaScript a first visit of `/` loads (fresh profile, built app). */
 export async function benchShellSize(): Promise<ShellSizeResult> {
   const server = await startServer({ port: 0, host: '127.0.0.1', buildDir });
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     const scripts = new Set<string>();
     browser.page.on('response', (res) => {
@@ -140,7 +113,7 @@ function armTapProbe(page: Page, text: string): Promise<void> {
 /** Check-in and check-out taps on the built app's stop page, 20 stops of a demo day. */
 export async function benchCheckInTap(): Promise<TapResult> {
   const server = await startServer({ port: 0, host: '127.0.0.1', buildDir });
-  const browser = await launch();
+  const browser = await launchChromium();
   const { page } = browser;
   try {
     await page.goto(`${server.url}/`);
@@ -219,7 +192,7 @@ export async function benchBrowserRouteQuery(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     await browser.page.goto(url);
     await browser.page.waitForFunction(() => 'outpostBench' in window);

@@ -8,6 +8,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  eventually,
   DEMO_PASSWORD,
   launchBrowser,
   screenshotPath,
@@ -19,21 +20,6 @@ import {
 const FIRST = 'Gate code 1234';
 const ANA_TEXT = 'Gate code 1234 - ask for Maria at the loading dock';
 const SAM_TEXT = 'Gate code changed to 9876 since Monday';
-
-/** Polls `check` until it returns true (bounded). */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The sync badge in the header. */
 const syncBadge = (page: Page) => page.locator('header [data-sync-badge]');

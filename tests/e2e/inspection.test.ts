@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  eventually,
   DEMO_PASSWORD,
   launchBrowser,
   screenshotPath,
@@ -17,21 +18,6 @@ import {
 
 /** A small phone: the form must work at 360 px wide. */
 const SMALL = { width: 360, height: 760 };
-
-/** Polls `check` until it returns true (bounded). */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** Saves a screenshot from the top of the page, without toasts. */
 async function shoot(page: Page, name: string, fullPage = true): Promise<void> {

@@ -5,6 +5,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  eventually,
   DEMO_PASSWORD,
   launchBrowser,
   screenshotPath,
@@ -21,21 +22,6 @@ interface OrderBody {
   status: string;
   lines: Record<string, { sku: string; qty: number; removed?: boolean }>;
   totals: { net: number; tax: number; gross: number };
-}
-
-/** Polls `check` until it returns true (bounded). */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Saves a screenshot from the top of the page, without toasts. */

@@ -10,6 +10,7 @@ import { userDbName } from '../../src/lib/server/provision/names';
 import { SAMPLE_PHOTOS } from '../fixtures/make-photos';
 import { sha256Hex } from '../helpers/photos';
 import {
+  eventually,
   DEMO_PASSWORD,
   buildDir,
   launchBrowser,
@@ -35,21 +36,6 @@ function workerAsset(): string {
   walk(buildDir);
   expect(found).toHaveLength(1);
   return `/${path.relative(buildDir, found[0]).split(path.sep).join('/')}`;
-}
-
-/** Polls `check` until it returns true (bounded). */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const badge = (page: Page) => page.locator('header [data-sync-badge]');

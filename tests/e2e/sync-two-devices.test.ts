@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeDevice } from '../../src/lib/server/provision/users';
 import {
+  eventually,
   DEMO_PASSWORD,
   launchBrowser,
   screenshotPath,
@@ -33,21 +34,6 @@ const clockTime = (iso: string) => {
   const t = new Date(iso);
   return `${pad(t.getHours())}:${pad(t.getMinutes())}`;
 };
-
-/** Polls `check` until it returns true (bounded). */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The sync badge in the header. */
 const badge = (page: Page) => page.locator('header [data-sync-badge]');
