@@ -24,7 +24,7 @@ import type { StopDoc } from '$lib/domain/types';
 import { toOutpostError } from '$lib/errors';
 import { createRepo, type Repo } from '$lib/repo';
 import { openRemoteDb } from '$lib/sync/remote';
-import { startSync, type SyncController } from '$lib/sync/sync';
+import { IDLE_RESTART_MS, startSync, type SyncController } from '$lib/sync/sync';
 import { replicationIds, userDbName } from '../../src/lib/server/provision/names';
 import { createDeviceUser } from '../../src/lib/server/provision/users';
 import { startResolverWorker, type ResolverWorker } from '../../src/lib/server/resolver/worker';
@@ -457,6 +457,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     );
     const sync = startSync(dev.local, remote, {
       deviceId: dev.id,
+      idleRestartMs: IDLE_RESTART_MS * scale,
       backoff: {
         baseMs: 1000 * scale,
         maxMs: 30_000 * scale,

@@ -150,4 +150,33 @@ describe('startSync - live pull and push', () => {
       process.off('unhandledRejection', onUnhandled);
     }
   });
+
+  it('starts its lanes again after being idle for idleRestartMs (the stalled-feed watchdog)', async () => {
+    const { user, local, sync } = await setup({ idleRestartMs: 300 });
+    await waitFor('the first idle', () => sync.status.state === 'idle');
+    const states: SyncState[] = [];
+    const unsubscribe = sync.subscribe((s) => states.push(s.state));
+    await pause(1500);
+    unsubscribe();
+    // idle -> (restart) -> connecting/syncing -> idle, more than once in 1.5 s.
+    const restarts = states.filter((s, i) => s !== 'idle' && states[i - 1] === 'idle').length;
+    expect(restarts).toBeGreaterThanOrEqual(2);
+    // Still a working sync: a doc written on the server arrives.
+    const put = await fx.couch.admin$('PUT', `/${user.db}/note:after-restarts`, {
+      type: 'note',
+      text: 'written on the server',
+    });
+    expect(put.status).toBe(201);
+    await waitFor('the server doc on the device', () => local.get('note:after-restarts'));
+  });
+
+  it('never restarts with idleRestartMs 0', async () => {
+    const { sync } = await setup({ idleRestartMs: 0 });
+    await waitFor('the first idle', () => sync.status.state === 'idle');
+    const states: SyncState[] = [];
+    const unsubscribe = sync.subscribe((s) => states.push(s.state));
+    await pause(800);
+    unsubscribe();
+    expect(states.every((s) => s === 'idle')).toBe(true);
+  });
 });

@@ -34,6 +34,14 @@ import {
 export const DEFAULT_BATCH_SIZE = 1000;
 /** Batches the pull lane reads ahead of the one being written (2-10 measured the same; 4 bounds memory). */
 export const DEFAULT_BATCHES_LIMIT = 4;
+/**
+ * A watchdog: a sync that has been idle this long starts its lanes again (one checkpoint read and
+ * one `_changes` request). A live feed can stall without an error (a connection a network
+ * middlebox keeps open but no longer delivers on; the chaos harness saw devices miss a server
+ * change for the whole settle bound); like CouchDB's replication scheduler, which restarts its
+ * jobs, this bounds how long a device can go without noticing a server change.
+ */
+export const IDLE_RESTART_MS = 120_000;
 
 export interface SyncOptions {
   /** This device: docs with `deviceId` equal to it count as pending until pushed. */
@@ -55,6 +63,8 @@ export interface SyncOptions {
   photoLane?: boolean;
   /** How long a full image stays on the device after the server confirmed it (default 24 h). */
   evictAfterMs?: number;
+  /** All lanes idle this long restart (default IDLE_RESTART_MS; 0 = never). */
+  idleRestartMs?: number;
 }
 
 /** Photo uploads listed in the status at most (the oldest synced ones leave first). */
@@ -148,11 +158,27 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     });
   }
 
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const idleRestartMs = opts.idleRestartMs ?? IDLE_RESTART_MS;
+  /** Arms the watchdog while idle, disarms it otherwise. */
+  function watchIdle() {
+    if (status.state !== 'idle' || input.stopped || idleRestartMs <= 0) {
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
+      return;
+    }
+    idleTimer ??= setTimeout(() => {
+      idleTimer = undefined;
+      if (status.state === 'idle' && !input.stopped) startLanes();
+    }, idleRestartMs);
+  }
+
   function update() {
     input.browserOnline = isOnline();
     const next = deriveStatus(input);
     if (sameStatus(status, next)) return;
     status = next;
+    watchIdle();
     if (notifyQueued) return;
     notifyQueued = true;
     queueMicrotask(() => {
@@ -363,6 +389,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     async stop() {
       if (input.stopped) return;
       input.stopped = true;
+      clearTimeout(idleTimer);
       tracker.stop();
       update();
       await stopLanes();
