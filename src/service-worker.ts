@@ -7,8 +7,13 @@
 // from the network with a short timeout and fall back to the cached shell, serve assets
 // cache-first, and leave CouchDB (/couch/) and API (/api/) traffic to the network untouched.
 // A new version waits until the page posts {type: 'SKIP_WAITING'} (see src/lib/ui/sw-register.ts).
+// Background Sync: the `sync` event pushes waiting writes (src/lib/sync/background-push.ts).
 
 import { base, build, files, version } from '$service-worker';
+import { createCredentialStore, remoteDbUrl } from '$lib/auth/enrolment';
+import { BACKGROUND_PUSH_TAG, backgroundPush } from '$lib/sync/background-push';
+import { openRemoteDb } from '$lib/sync/remote';
+import { DEVICE_DB, openNamedBrowserDb, personDbName } from '$lib/ui/device-db';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 
@@ -46,6 +51,30 @@ sw.addEventListener('message', (event) => {
   if (data && typeof data === 'object' && (data as { type?: unknown }).type === 'SKIP_WAITING') {
     void sw.skipWaiting();
   }
+});
+
+/** The Background Sync event (not in TypeScript's webworker lib yet). */
+type SyncEvent = ExtendableEvent & { tag: string };
+
+sw.addEventListener('sync', (event) => {
+  const sync = event as SyncEvent;
+  if (sync.tag !== BACKGROUND_PUSH_TAG) return;
+  sync.waitUntil(
+    backgroundPush({
+      windows: () => sw.clients.matchAll({ type: 'window' }),
+      async loadEnrolment() {
+        const deviceDb = openNamedBrowserDb(DEVICE_DB);
+        try {
+          return await createCredentialStore(deviceDb).load();
+        } finally {
+          await deviceDb.close();
+        }
+      },
+      openLocal: (enrolment) => openNamedBrowserDb(personDbName(enrolment.person.name)),
+      openRemote: (enrolment) =>
+        openRemoteDb(remoteDbUrl(sw.location.origin + base, enrolment), enrolment.credentials),
+    }),
+  );
 });
 
 sw.addEventListener('fetch', (event) => {

@@ -143,3 +143,23 @@ export async function waitForServiceWorker(page: Page): Promise<void> {
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   }
 }
+
+/** Waits until the header's sync badge says `text` (substring, or a pattern). */
+export async function badgeSays(
+  page: Page,
+  text: string | RegExp,
+  timeout = 30_000,
+): Promise<void> {
+  await page.locator('header [data-sync-badge]').getByText(text).waitFor({ timeout });
+}
+
+/** Signs in from the welcome screen with the demo password. */
+export async function signIn(page: Page, url: string, name: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByRole('heading', { name: 'Welcome to Outpost' }).waitFor();
+  await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('main').getByRole('button', { name: 'Sign in' }).click();
+}

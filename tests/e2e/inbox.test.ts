@@ -8,9 +8,10 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  badgeSays,
   eventually,
-  DEMO_PASSWORD,
   launchBrowser,
+  signIn,
   screenshotPath,
   startFullServer,
   type FullServer,
@@ -24,11 +25,6 @@ const SAM_TEXT = 'Gate code changed to 9876 since Monday';
 /** The sync badge in the header. */
 const syncBadge = (page: Page) => page.locator('header [data-sync-badge]');
 
-/** Waits until the sync badge says `text` (substring, or a pattern). */
-async function badgeSays(page: Page, text: string | RegExp, timeout = 30_000): Promise<void> {
-  await syncBadge(page).getByText(text).waitFor({ timeout });
-}
-
 /** The inbox badge in the header (present only while something needs review). */
 const inboxBadge = (page: Page) => page.locator('header [data-inbox-badge]');
 
@@ -38,17 +34,6 @@ async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
   while ((await dismiss.count()) > 0) await dismiss.first().click();
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: screenshotPath(name), fullPage });
-}
-
-/** Signs in from the welcome screen. */
-async function signIn(page: Page, url: string, name: string): Promise<void> {
-  await page.goto(`${url}/`);
-  await page.getByRole('heading', { name: 'Welcome to Outpost' }).waitFor();
-  await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('main').getByRole('button', { name: 'Sign in' }).click();
 }
 
 /** Asserts the header's badges and menu fit a screen `width` px wide, the sync badge whole. */

@@ -105,4 +105,26 @@ describe('POST /{userdb}/_bulk_docs new_edits=false - validated against the revi
       }),
     ]);
   });
+  it('accepts a revision the db already has as a no-op, even one the rep may no longer write', async () => {
+    // A device resending its own revisions after a lost checkpoint: 1-aaa is hers, but the
+    // doc has since moved to the other rep. CouchDB skips validation for a revision already in
+    // the tree ("already exists ... consider it a success") and stores nothing.
+    const before = await couch.admin$('GET', `/${db}/task:t1?revs_info=true&conflicts=true`);
+    const res = await couch.as(auth, 'POST', `/${db}/_bulk_docs`, {
+      new_edits: false,
+      docs: [
+        {
+          ...base,
+          _id: 'task:t1',
+          _rev: '1-aaa',
+          _revisions: { start: 1, ids: ['aaa'] },
+          owner: team.rep1,
+        },
+      ],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual([]);
+    const after = await couch.admin$('GET', `/${db}/task:t1?revs_info=true&conflicts=true`);
+    expect(after.body).toEqual(before.body);
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openRemoteDb } from '$lib/sync/remote';
 import { startSync } from '$lib/sync/sync';
 import { memoryDb } from '../helpers/memory-db';
-import { createUserDb, serverDocs, useSyncFixture, waitFor } from './sync-setup';
+import { createUserDb, serverDocs, switchableFetch, useSyncFixture, waitFor } from './sync-setup';
 
 const DEVICE = 'dev-ckpt';
 const fx = useSyncFixture();
@@ -83,5 +83,110 @@ describe('push checkpoint', () => {
       async () =>
         (await fresh.allDocs()).rows.filter((r) => r.id.startsWith('note:old-')).length === 30,
     );
+  });
+  it("sends this device's own revisions without asking _revs_diff, and asks about the rest", async () => {
+    const user = await createUserDb(fx.couch);
+    users.push(user);
+    // Docs another device wrote, already on the server, reach this local db outside this sync
+    // (as after an earlier session): the push lane must ask before sending them back.
+    const elsewhere = notes(12, 'other').map((d) => ({ ...d, deviceId: 'dev-elsewhere' }));
+    const seeded = await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: elsewhere });
+    expect(seeded.status).toBe(201);
+    const local = memoryDb('ckpt-own');
+    const server = openRemoteDb(user.url, { username: user.name, password: user.password });
+    await local.replicate.from(server);
+    await local.bulkDocs(notes(25, 'own'));
+    const net = switchableFetch();
+    const askedAbout: string[] = [];
+    const recording: typeof net.impl = (input, init) => {
+      if (String(input).includes('/_revs_diff') && typeof init?.body === 'string') {
+        askedAbout.push(...Object.keys(JSON.parse(init.body) as object));
+      }
+      return net.impl(input, init);
+    };
+    const sync = startSync(
+      local,
+      openRemoteDb(user.url, {
+        username: user.name,
+        password: user.password,
+        fetchImpl: recording,
+      }),
+      { deviceId: DEVICE },
+    );
+    controllers.push(sync);
+    await waitFor(
+      'own docs pushed',
+      () => sync.status.pending === 0 && sync.status.docsPushed >= 25,
+    );
+    expect([...new Set(askedAbout)].sort()).toEqual(elsewhere.map((d) => d._id)); // never the own ones
+    expect(net.bulkDocsSent()).toBe(25); // only the own ones travelled
+    const onServer = await serverDocs(fx.couch, user.db);
+    expect(onServer.filter((d) => String(d._id).startsWith('note:own-'))).toHaveLength(25);
+    expect(onServer.every((d) => !d._conflicts)).toBe(true);
+  });
+
+  it('resending own revisions after a lost checkpoint changes nothing on the server', async () => {
+    const user = await createUserDb(fx.couch);
+    users.push(user);
+    const local = memoryDb('ckpt-resend');
+    await local.bulkDocs(notes(30, 'r'));
+    const connect = (fetchImpl?: ReturnType<typeof switchableFetch>['impl']) => {
+      const s = startSync(
+        local,
+        openRemoteDb(user.url, { username: user.name, password: user.password, fetchImpl }),
+        { deviceId: DEVICE },
+      );
+      controllers.push(s);
+      return s;
+    };
+    let sync = connect();
+    await waitFor('first push', () => sync.status.pending === 0 && sync.status.docsPushed >= 30);
+    await sync.stop();
+    const before = await serverDocs(fx.couch, user.db);
+
+    // The checkpoint is gone (a restored server, an admin's cleanup): everything goes again.
+    const { id } = (await local.get('_local/outpost-db-id')) as unknown as { id: string };
+    const checkpoint = await fx.couch.admin$('GET', `/${user.db}/_local/outpost-push-${id}`);
+    expect(checkpoint.status).toBe(200);
+    const removed = await fx.couch.admin$(
+      'DELETE',
+      `/${user.db}/_local/outpost-push-${id}?rev=${checkpoint.body._rev}`,
+    );
+    expect(removed.status).toBe(200);
+    const net = switchableFetch();
+    sync = connect(net.impl);
+    await waitFor('resent', () => net.bulkDocsSent() >= 30 && sync.status.state === 'idle');
+    expect(sync.status.lastError).toBeNull(); // nothing refused
+    expect(await serverDocs(fx.couch, user.db)).toEqual(before);
+  });
+
+  it('keeps two writes in flight but never checkpoints past a batch that failed', async () => {
+    const user = await createUserDb(fx.couch);
+    users.push(user);
+    const local = memoryDb('ckpt-inflight');
+    await local.bulkDocs(notes(50, 'f'));
+    let bulkCalls = 0;
+    // The second of five batches of 10 fails once; the ones after it may be written meanwhile.
+    const net = switchableFetch();
+    const failing: typeof net.impl = async (input, init) => {
+      if (String(input).includes('/_bulk_docs') && ++bulkCalls === 2) {
+        throw new TypeError('fetch failed');
+      }
+      return net.impl(input, init);
+    };
+    const sync = startSync(
+      local,
+      openRemoteDb(user.url, {
+        username: user.name,
+        password: user.password,
+        fetchImpl: failing,
+      }),
+      { deviceId: DEVICE, batchSize: 10, backoff: { baseMs: 50, maxMs: 100 } },
+    );
+    controllers.push(sync);
+    await waitFor('all pushed', () => sync.status.pending === 0 && sync.status.state === 'idle');
+    const onServer = await serverDocs(fx.couch, user.db);
+    expect(onServer.map((d) => d._id).sort()).toEqual(notes(50, 'f').map((d) => d._id));
+    expect(onServer.every((d) => !d._conflicts)).toBe(true);
   });
 });

@@ -55,6 +55,7 @@ function start(
     targets: null,
     isOnline: () => true,
     fetchImpl,
+    background: null,
     ...extra,
   });
   running.push(sync);
@@ -116,5 +117,41 @@ describe('DeviceSync - the sync adapter of a signed-in device', () => {
     const before = requests;
     follower.syncNow();
     await until('leader restarted', () => requests > before);
+  });
+  it('asks for a Background Sync once per spell offline with writes waiting, and obeys the worker', async () => {
+    const requests: number[] = [];
+    let workerSaysSyncNow: () => void = () => undefined;
+    let unsubscribed = false;
+    const db = memoryDb('ui-sync-bg');
+    await db.put({ _id: 'note:n1', type: 'note', text: 'written offline', deviceId: 'dev-1' });
+    let calls = 0;
+    const sync = start(
+      async () => {
+        calls += 1;
+        throw new TypeError('fetch failed');
+      },
+      {
+        db,
+        isOnline: () => false,
+        background: {
+          request: () => requests.push(Date.now()),
+          onSyncNow(handler) {
+            workerSaysSyncNow = handler;
+            return () => (unsubscribed = true);
+          },
+        },
+      },
+    );
+    await until(
+      'offline with a write waiting',
+      () => sync.status.pending === 1 && sync.status.state === 'offline',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(requests).toHaveLength(1);
+    const before = calls;
+    workerSaysSyncNow(); // the worker's "Sync now": the lanes start again at once
+    await until('a new attempt', () => calls > before);
+    await sync.stop();
+    expect(unsubscribed).toBe(true);
   });
 });

@@ -16,6 +16,11 @@ export interface Enrolment {
   enrolledAt: string;
 }
 
+/** The person's CouchDB db behind `/couch` on `origin` (sync, photo fetches, background push). */
+export function remoteDbUrl(origin: string, enrolment: Pick<Enrolment, 'db'>): string {
+  return `${origin.replace(/\/$/, '')}/couch/${encodeURIComponent(enrolment.db)}`;
+}
+
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** Signs in once, online: asks the server to enrol this device. Throws an OutpostError in words. */

@@ -9,3 +9,5 @@ export * from './sync';
 export * from './triggers';
 export type { AnyDb, LaneTuning } from './lane';
 export { PENDING_CHECKPOINT_ID } from './pending';
+export * from './background-push';
+export { pushOnce, type PushOnceResult } from './push-once';

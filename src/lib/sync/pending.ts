@@ -63,11 +63,20 @@ export function createPendingTracker(
   let feed: PouchDB.Core.Changes<Record<string, unknown>> | null = null;
   let stopped = false;
 
-  const notify = () =>
-    opts.onCount(entries.size, [...entries.keys()].filter((id) => laneOf(id) === 'media').length);
+  /** Counted photos, kept with every change of `entries` so a count costs nothing. */
+  let photos = 0;
+  const notify = () => opts.onCount(entries.size, photos);
+
+  function put(id: string, entry: Entry) {
+    if (!entries.has(id) && laneOf(id) === 'media') photos += 1;
+    entries.set(id, entry);
+  }
+  function remove(id: string) {
+    if (entries.delete(id) && laneOf(id) === 'media') photos -= 1;
+  }
 
   function drop(lane: PushLaneName, upTo: number) {
-    for (const [id, e] of entries) if (e.seq <= upTo && laneOf(id) === lane) entries.delete(id);
+    for (const [id, e] of entries) if (e.seq <= upTo && laneOf(id) === lane) remove(id);
   }
 
   const unsaved = () => saved.critical < confirmed.critical || saved.media < confirmed.media;
@@ -121,12 +130,12 @@ export function createPendingTracker(
         lastSeen = Math.max(lastSeen, seq);
         if (seq <= confirmed[laneOf(change.id)]) return;
         if (isEvictionRevision(change.doc)) {
-          entries.delete(change.id); // a local-only revision: nothing to send
+          remove(change.id); // a local-only revision: nothing to send
         } else if (change.doc?.deviceId === opts.deviceId) {
-          entries.set(change.id, { seq, rev: change.changes[0].rev });
+          put(change.id, { seq, rev: change.changes[0].rev });
         } else {
           // The winning revision came from elsewhere (pulled): nothing of ours left to count.
-          entries.delete(change.id);
+          remove(change.id);
         }
         notify();
       });
@@ -147,7 +156,7 @@ export function createPendingTracker(
     confirm,
     confirmDoc(id, rev) {
       if (entries.get(id)?.rev !== rev) return;
-      entries.delete(id);
+      remove(id);
       notify();
     },
     async reconcile(remote) {
@@ -158,7 +167,7 @@ export function createPendingTracker(
         Object.fromEntries(candidates.map(([id, e]) => [id, [e.rev]])),
       );
       for (const [id, e] of candidates) {
-        if (!diff[id] && entries.get(id) === e) entries.delete(id);
+        if (!diff[id] && entries.get(id) === e) remove(id);
       }
       for (const lane of ['critical', 'media'] as const) {
         if (![...entries].some(([id, e]) => e.seq <= upTo && laneOf(id) === lane)) {

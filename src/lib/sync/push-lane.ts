@@ -3,7 +3,8 @@
  * changes since the checkpoint, `_revs_diff`, a local `bulkGet` of the missing revisions with
  * their history, `_bulk_docs` with `new_edits: false`. PouchDB's replicator runs those steps
  * strictly one after another per batch and reached about 0.6 of raw `_bulk_docs` throughput
- * here (bench/sync-throughput.ts); this lane prepares batch k+1 while batch k is being written.
+ * here (bench/sync-throughput.ts); this lane prepares batch k+1 while batch k is being written,
+ * keeps two writes in flight, and sends this device's own revisions without asking first.
  * Design docs stay local (pouchdb-find keeps its indexes as `_design/` docs). The checkpoint is
  * a `_local` doc on the remote, so a server that lost its data gets everything again.
  *
@@ -20,12 +21,25 @@ import type { PhotoUpload } from './status';
 
 type Doc = Record<string, unknown> & { _id: string };
 
+/** One leaf revision of a doc. */
+interface Leaf {
+  id: string;
+  rev: string;
+}
+
 interface Batch {
   docs: Doc[];
   lastSeq: number | string;
   /** Changes read (including ones the server already had). */
   size: number;
 }
+
+/**
+ * Batches whose `_bulk_docs` may be in flight at once: the server parses batch k+1 while it
+ * stores batch k (CouchDB's own replicator runs several workers per job). Disjoint docs, since
+ * a changes feed names each doc once. The media lane sends one photo at a time.
+ */
+const WRITES_IN_FLIGHT = 2;
 
 /** Writes the remote checkpoint at most every this many batches while catching up. */
 const CHECKPOINT_EVERY = 10;
@@ -65,6 +79,13 @@ export interface PushLaneOptions extends LaneTuning {
   /** Revisions just pulled from the server: no need to ask the server about them (pulled-revs.ts). */
   pulled?: PulledRevs;
   /**
+   * This device's id. A leaf whose body carries it was written here, so the server can only
+   * have it if an earlier push reached it before its checkpoint: such leaves are sent without
+   * asking `_revs_diff` first (CouchDB treats a replicated revision it already has as a no-op
+   * success). Not used by the media lane, where a needless resend is a whole photo.
+   */
+  ownDeviceId?: string;
+  /**
    * Media mode: each doc is read with its attachments and pushed in a request of its own, once
    * `waitFor` is open, and reported through `upload`.
    */
@@ -80,6 +101,8 @@ function attachmentBytes(doc: Doc): number {
 /** Starts the push lane; its checkpoint is a `_local` doc on the remote, keyed by the local db. */
 export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions): Lane {
   const { backoff, on, batchSize, media, busy } = opts;
+  const ownDeviceId = media ? undefined : opts.ownDeviceId;
+  const writesInFlight = media ? 1 : WRITES_IN_FLIGHT;
   const carries = (id: string) => !id.startsWith('_design/') && (opts.carries?.(id) ?? true);
   let cancelled = false;
   let wake: (() => void) | null = null;
@@ -110,6 +133,11 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
     });
 
   let checkpointId = '';
+  /**
+   * The remote checkpoint as this run last read or wrote it (null: read it first), and how far
+   * this run has got: a catch-up after a local write then costs no checkpoint read.
+   */
+  let checkpoint: { since: number | string; rev?: string; scanned: number } | null = null;
 
   /** Ends the round at the next step once cancelled: no request leaves after cancel(). */
   const stillRunning = () => {
@@ -117,53 +145,53 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
   };
 
   async function readCheckpoint(): Promise<number | string> {
+    if (checkpoint) return checkpoint.since;
     checkpointId ||= `_local/outpost-${opts.name ?? 'push'}-${await localDbId(local)}`;
     stillRunning();
     try {
       const doc = (await remote.get(checkpointId)) as unknown as { since?: number | string };
-      return doc.since ?? 0;
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) return 0;
-      throw err;
-    }
-  }
-
-  async function writeCheckpoint(since: number | string) {
-    let rev: string | undefined;
-    try {
-      rev = (await remote.get(checkpointId))._rev;
+      checkpoint = { since: doc.since ?? 0, rev: (doc as { _rev?: string })._rev, scanned: 0 };
     } catch (err) {
       if ((err as { status?: number }).status !== 404) throw err;
+      checkpoint = { since: 0, scanned: 0 };
     }
-    stillRunning();
-    await remote.put({ _id: checkpointId, ...(rev ? { _rev: rev } : {}), since });
+    return checkpoint.since;
+  }
+
+  /** Writes the checkpoint with the rev last seen; a lost one (server wiped) restarts from 0. */
+  async function writeCheckpoint(since: number | string) {
+    const put = (rev?: string) =>
+      remote.put({ _id: checkpointId, ...(rev ? { _rev: rev } : {}), since });
+    let result: PouchDB.Core.Response;
+    try {
+      result = await put(checkpoint?.rev);
+    } catch (err) {
+      if ((err as { status?: number }).status !== 409) throw err;
+      stillRunning();
+      let rev: string;
+      try {
+        rev = (await remote.get(checkpointId))._rev;
+      } catch (lookup) {
+        if ((lookup as { status?: number }).status !== 404) throw lookup;
+        checkpoint = null; // the server lost it, and maybe everything we sent: start again
+        throw lookup;
+      }
+      stillRunning();
+      result = await put(rev);
+    }
+    checkpoint = { since, rev: result.rev, scanned: 0 };
   }
 
   async function prepare(since: number | string): Promise<Batch | null> {
     const changes = await local.changes({ since, limit: batchSize, style: 'all_docs' });
     if (changes.results.length === 0) return null;
     stillRunning();
-    const diff: Record<string, string[]> = {};
-    for (const row of changes.results) {
+    const leaves = changes.results.flatMap((row) => {
       const revs = row.changes.map((c) => c.rev);
-      if (carries(row.id) && !opts.pulled?.consume(row.id, revs)) diff[row.id] = revs;
-    }
-    const missing = Object.keys(diff).length ? await remote.revsDiff(diff) : {};
-    const wanted = Object.entries(missing).flatMap(([id, m]) =>
-      (m.missing ?? []).map((rev) => ({ id, rev })),
-    );
-    const docs: Doc[] = [];
-    stillRunning();
-    if (wanted.length > 0) {
-      // Media: stubs only here (sizes for the upload list); each photo's data is read just
-      // before it is sent, so a batch of photos never sits in memory at once.
-      const got = await local.bulkGet({ docs: wanted, revs: true, attachments: !media });
-      for (const result of got.results) {
-        for (const d of result.docs) {
-          if ('ok' in d && !isEvictionRevision(d.ok)) docs.push(d.ok as unknown as Doc);
-        }
-      }
-    }
+      if (!carries(row.id) || opts.pulled?.consume(row.id, revs)) return [];
+      return revs.map((rev) => ({ id: row.id, rev }));
+    });
+    const docs = ownDeviceId ? await sendOwnAskOthers(leaves) : await askThenRead(leaves);
     if (media) {
       for (const doc of docs) {
         media.upload({
@@ -175,6 +203,51 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
       }
     }
     return { docs, lastSeq: changes.last_seq, size: changes.results.length };
+  }
+
+  /** Reads leaves with their history; media: stubs only (each photo's data is read just before it is sent). */
+  async function read(leaves: Leaf[]): Promise<Doc[]> {
+    if (leaves.length === 0) return [];
+    const got = await local.bulkGet({ docs: leaves, revs: true, attachments: !media });
+    stillRunning();
+    const docs: Doc[] = [];
+    for (const result of got.results) {
+      for (const d of result.docs) {
+        if ('ok' in d && !isEvictionRevision(d.ok)) docs.push(d.ok as unknown as Doc);
+      }
+    }
+    return docs;
+  }
+
+  /** The leaves the server says it is missing (`_revs_diff`). */
+  async function missingOf(leaves: Leaf[]): Promise<Leaf[]> {
+    if (leaves.length === 0) return [];
+    const diff: Record<string, string[]> = {};
+    for (const { id, rev } of leaves) (diff[id] ??= []).push(rev);
+    const missing = await remote.revsDiff(diff);
+    stillRunning();
+    return Object.entries(missing).flatMap(([id, m]) =>
+      (m.missing ?? []).map((rev) => ({ id, rev })),
+    );
+  }
+
+  /** The protocol as PouchDB speaks it: ask the server, then read what it is missing. */
+  async function askThenRead(leaves: Leaf[]): Promise<Doc[]> {
+    return read(await missingOf(leaves));
+  }
+
+  /** Reads every leaf; this device's own ones go as they are, the others only if missing. */
+  async function sendOwnAskOthers(leaves: Leaf[]): Promise<Doc[]> {
+    const docs = await read(leaves);
+    const own = docs.filter((d) => d.deviceId === ownDeviceId);
+    if (own.length === docs.length) return docs;
+    const others = docs.filter((d) => d.deviceId !== ownDeviceId);
+    const missing = new Set(
+      (await missingOf(others.map((d) => ({ id: d._id, rev: d._rev as string })))).map(
+        (l) => `${l.rev} ${l.id}`,
+      ),
+    );
+    return [...own, ...others.filter((d) => missing.has(`${d._rev as string} ${d._id}`))];
   }
 
   /** Writes a batch: all docs in one request, or (media) one doc per request behind the gate. */
@@ -212,6 +285,24 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
     let pending: Promise<Batch | null> = prepare(since);
     let batches = 0;
     let reportedActive = false;
+    const writing: { batch: Batch; done: Promise<void> }[] = [];
+    /** Waits for the oldest write and confirms its batch: checkpoints never pass an unwritten one. */
+    let sent = 0;
+    const settleOldest = async () => {
+      const { batch, done } = writing.shift() as (typeof writing)[number];
+      await done;
+      stillRunning();
+      since = batch.lastSeq;
+      sent += batch.docs.length;
+      if (checkpoint) {
+        checkpoint.since = since;
+        checkpoint.scanned += batch.size;
+      }
+      backoff.reset();
+      on.change?.(batch.docs);
+      on.checkpoint?.(since);
+      if (++batches % CHECKPOINT_EVERY === 0) await writeCheckpoint(since);
+    };
     for (;;) {
       const batch = await pending;
       if (!batch || cancelled) break;
@@ -222,15 +313,16 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
       pending = prepare(batch.lastSeq);
       pending.catch(() => undefined); // awaited next turn; a failed write must not leave it unhandled
       stillRunning();
-      if (batch.docs.length > 0) await write(batch.docs);
-      stillRunning();
-      since = batch.lastSeq;
-      backoff.reset();
-      on.change?.(batch.docs);
-      on.checkpoint?.(since);
-      if (++batches % CHECKPOINT_EVERY === 0) await writeCheckpoint(since);
+      const done = batch.docs.length > 0 ? write(batch.docs) : Promise.resolve();
+      done.catch(() => undefined); // awaited in order by settleOldest
+      writing.push({ batch, done });
+      if (writing.length >= writesInFlight) await settleOldest();
     }
-    if (batches > 0) {
+    while (writing.length > 0) await settleOldest();
+    // Changes that sent nothing (pulled docs) move the remote checkpoint only now and then: a
+    // restart just reads them again locally, one `_revs_diff` per batch.
+    const unsaved = checkpoint?.scanned ?? 0;
+    if (batches > 0 && (sent > 0 || unsaved >= CHECKPOINT_EVERY * batchSize)) {
       stillRunning();
       await writeCheckpoint(since);
     }
@@ -249,6 +341,7 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
         await nextChange();
       } catch (err) {
         if (cancelled) break;
+        checkpoint = null; // read it again: the server may have lost data meanwhile
         busy?.open(); // a failing critical lane must not hold the photos back forever
         on.phase?.('retrying', err);
         await sleep(backoff.next());

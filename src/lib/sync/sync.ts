@@ -313,6 +313,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     input.media = photoLane ? 'starting' : 'idle';
     const pull = startPullLane(local, remote, {
       ...tuning,
+      remoteKey: connectionOf(remote)?.url ?? remote.name,
       backoff: backoffs.pull,
       on: handlers('pull', gen),
     });
@@ -322,6 +323,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       backoff: backoffs.push,
       on: handlers('push', gen),
       pulled,
+      ownDeviceId: opts.deviceId,
       ...(photoLane ? { carries: (id: string) => !isPhotoId(id), busy: gate } : {}),
     });
     lanes = [pull, push];

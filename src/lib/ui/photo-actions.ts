@@ -3,14 +3,13 @@
  * device), and open a photo's full image (from the device, or from the server once this device
  * evicted it). Outcomes in words as toasts; components call these and never touch the repo.
  */
-import type { Enrolment } from '$lib/auth/enrolment';
+import { remoteDbUrl, type Enrolment } from '$lib/auth/enrolment';
 import { compressPhoto } from '$lib/photos/compress-client';
 import type { Repo } from '$lib/repo';
 import { fetchFullImage } from '$lib/sync/evict';
 import { openRemoteDb } from '$lib/sync/remote';
 import { toOutpostError, createError } from '$lib/errors';
 import type { SaveResult } from './actions';
-import { remoteDbUrl } from './sync.svelte';
 import type { Toasts } from './toasts.svelte';
 
 /** Where a photo belongs: a stop, an inspection (and its question), or both. */

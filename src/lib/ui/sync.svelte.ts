@@ -4,7 +4,8 @@
  * status and pass "Sync now" to it. The remote is the person's db behind `/couch` on this
  * origin, reached with the device credential; the session clock learns the server offset.
  */
-import type { Enrolment } from '$lib/auth/enrolment';
+import { remoteDbUrl, type Enrolment } from '$lib/auth/enrolment';
+import { onWorkerSyncNow, requestBackgroundPush, waitsForNetwork } from './background-sync';
 import type { Hlc } from '$lib/clock/hlc';
 import type { LocalDb } from '$lib/db/pouch';
 import { createPullResolver, writerFor } from '$lib/conflicts/device';
@@ -41,7 +42,20 @@ export interface DeviceSyncOptions {
   targets?: TriggerTargets | null;
   fetchImpl?: FetchImpl;
   isOnline?: () => boolean;
+  /**
+   * Asks for a Background Sync while writes wait offline, and hears the worker's "Sync now"
+   * (default: the browser's service worker; null: neither).
+   */
+  background?: {
+    request(): void;
+    onSyncNow(handler: () => void): () => void;
+  } | null;
 }
+
+const browserBackground = {
+  request: () => void requestBackgroundPush(),
+  onSyncNow: (handler: () => void) => onWorkerSyncNow(handler),
+};
 
 /** What the badge shows before the leader said anything. */
 export function startingStatus(online: boolean): SyncStatus {
@@ -58,11 +72,6 @@ export function startingStatus(online: boolean): SyncStatus {
     photos: [],
     photosPending: 0,
   };
-}
-
-/** The person's CouchDB db behind `/couch` on `origin` (sync and on-demand photo fetches). */
-export function remoteDbUrl(origin: string, enrolment: Enrolment): string {
-  return `${origin.replace(/\/$/, '')}/couch/${encodeURIComponent(enrolment.db)}`;
 }
 
 /** The lock and channel name of a person's sync (one leader per person and origin). */
@@ -114,6 +123,8 @@ export class DeviceSync {
     };
     this.#commands?.addEventListener('message', onCommand);
     this.#cleanups.push(() => this.#commands?.removeEventListener('message', onCommand));
+    const background = opts.background === undefined ? browserBackground : opts.background;
+    if (background) this.#cleanups.push(background.onSyncNow(() => this.syncNow()));
     // Without Web Locks this tab leads at once, before the listener above was added.
     if (this.#leadership.isLeader()) {
       this.leader = true;
@@ -165,6 +176,17 @@ export class DeviceSync {
     });
     this.#controller = controller;
     this.#cleanups.push(controller.subscribe((status) => this.#leadership.publishStatus(status)));
+    const background =
+      this.#opts.background === undefined ? browserBackground : this.#opts.background;
+    let asked = false;
+    this.#cleanups.push(
+      controller.subscribe((status) => {
+        // Once per spell offline: the browser keeps the registration until it has fired.
+        const waiting = waitsForNetwork(status);
+        if (waiting && !asked) background?.request();
+        asked = waiting;
+      }),
+    );
     const targets = this.#opts.targets === undefined ? browserTargets() : this.#opts.targets;
     if (targets) this.#cleanups.push(attachSyncTriggers(controller, targets));
   }

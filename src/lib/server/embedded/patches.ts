@@ -13,7 +13,10 @@
  *    against the reassigned winner, refused ("You may not take over a document owned by ...")
  *    and never reached master, where CouchDB accepts it (found by the chaos harness:
  *    `npm run chaos -- --seed 2 --profile moving-vehicle`). A replicated revision is now
- *    validated against its nearest stored ancestor on its own `_revisions` path.
+ *    validated against its nearest stored ancestor on its own `_revisions` path, and one the db
+ *    already has is accepted unvalidated, a no-op (CouchDB prep_and_validate_replicated_updates:
+ *    "already exists in the tree ... consider it a success"), so a device may resend its own
+ *    revisions without asking `_revs_diff` first.
  *  - the longpoll `_changes` route never handled a failing first read, nor a feed that ended
  *    without results (e.g. the db deleted while a client polls): an unhandled rejection, which
  *    ends a Node process by default. It now answers with the error like its other routes.
@@ -52,8 +55,12 @@ function patchModule(file: string, fixes: [from: string, to: string][], append =
   require.cache[file] = mod;
 }
 
-/** CouchDB's `oldDoc` for a replicated revision: its nearest ancestor still stored, or null. */
+/**
+ * CouchDB's `oldDoc` for a replicated revision: its nearest ancestor still stored, or null; or
+ * ALREADY_STORED when the db has the revision itself (CouchDB then skips validation: a no-op).
+ */
 const ANCESTOR_DOC = `
+var ALREADY_STORED = {};
 function ancestorDoc(db, doc) {
   var path = doc._revisions;
   function at(i) {
@@ -62,7 +69,10 @@ function ancestorDoc(db, doc) {
       return at(i + 1);
     });
   }
-  return at(1);
+  return db.get(doc._id, { rev: path.start + '-' + path.ids[0] }).then(
+    function () { return ALREADY_STORED; },
+    function () { return at(1); }
+  );
 }
 `;
 
@@ -76,6 +86,10 @@ patchModule(
     [
       'var oldDocPromise = oldDoc(db, newDoc._id);',
       'var oldDocPromise = options.new_edits === false && newDoc._revisions && Array.isArray(newDoc._revisions.ids) ? ancestorDoc(db, newDoc) : oldDoc(db, newDoc._id);',
+    ],
+    [
+      'return validate(validationFuncs, newDoc, oldDoc, completeOptions);',
+      'if (oldDoc === ALREADY_STORED) return; return validate(validationFuncs, newDoc, oldDoc, completeOptions);',
     ],
   ],
   ANCESTOR_DOC,

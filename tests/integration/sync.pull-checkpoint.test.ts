@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { openRemoteDb } from '$lib/sync/remote';
+import { startSync } from '$lib/sync/sync';
+import { memoryDb } from '../helpers/memory-db';
+import { createUserDb, switchableFetch, useSyncFixture, waitFor } from './sync-setup';
+
+const fx = useSyncFixture();
+const { users, controllers } = fx;
+
+const notes = (n: number, prefix: string) =>
+  Array.from({ length: n }, (_, i) => ({
+    _id: `note:${prefix}-${String(i).padStart(3, '0')}`,
+    type: 'note',
+    text: `note ${i}`,
+    deviceId: 'dev-elsewhere',
+  }));
+
+/** The pull checkpoint lives on the device; the server db's origin id says whether it still holds. */
+describe('pull checkpoint', () => {
+  it('GET /{db}/_changes - a restart pulls on from the device checkpoint, not from 0', async () => {
+    const user = await createUserDb(fx.couch);
+    users.push(user);
+    await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: notes(30, 'a') });
+    const local = memoryDb('pull-ckpt-restart');
+    const connect = (net = switchableFetch()) => {
+      const remote = openRemoteDb(user.url, { ...creds(user), fetchImpl: net.impl });
+      const s = startSync(local, remote, { deviceId: 'dev-pull' });
+      controllers.push(s);
+      return { s, net };
+    };
+    const first = connect();
+    await waitFor(
+      'first pull',
+      () => first.s.status.docsPulled >= 30 && first.s.status.state === 'idle',
+    );
+    // No checkpoint traffic to the server for the pull: PouchDB's `_local/<replication id>`
+    // was never written there.
+    const pullCheckpoints = first.net.seen.filter(
+      (r) =>
+        r.method === 'PUT' && r.url.includes('/_local/') && !r.url.includes('/_local/outpost-'),
+    );
+    expect(pullCheckpoints).toEqual([]);
+    await first.s.stop();
+
+    await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: notes(3, 'b') });
+    const second = connect();
+    await waitFor(
+      'the new docs',
+      async () =>
+        (await local.allDocs()).rows.filter((r) => r.id.startsWith('note:b-')).length === 3,
+    );
+    const changes = second.net.seen.filter((r) => r.url.includes('/_changes'));
+    expect(changes.some((r) => /[?&]since=0(&|$)/.test(r.url))).toBe(false);
+  });
+
+  it('a server db deleted and created again is pulled from 0, though its sequences start anew', async () => {
+    const user = await createUserDb(fx.couch);
+    users.push(user);
+    await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: notes(30, 'old') });
+    const local = memoryDb('pull-ckpt-restored');
+    const connect = () => {
+      const s = startSync(local, openRemoteDb(user.url, creds(user)), { deviceId: 'dev-pull' });
+      controllers.push(s);
+      return s;
+    };
+    const first = connect();
+    await waitFor(
+      'first pull',
+      () => first.status.docsPulled >= 30 && first.status.state === 'idle',
+    );
+    await first.stop();
+
+    // The admin restores an empty db and puts 5 docs back: sequences 1-5, far below the
+    // device's checkpoint.
+    expect((await fx.couch.admin$('DELETE', `/${user.db}`)).status).toBe(200);
+    expect((await fx.couch.admin$('PUT', `/${user.db}`)).status).toBe(201);
+    await fx.couch.admin$('PUT', `/${user.db}/_security`, {
+      admins: { names: [], roles: [] },
+      members: { names: [user.name], roles: [] },
+    });
+    await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: notes(5, 'restored') });
+
+    connect();
+    await waitFor(
+      'the restored docs on the device',
+      async () =>
+        (await local.allDocs()).rows.filter((r) => r.id.startsWith('note:restored-')).length === 5,
+    );
+  });
+});
+
+function creds(user: { name: string; password: string }) {
+  return { username: user.name, password: user.password };
+}
