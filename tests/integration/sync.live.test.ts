@@ -151,6 +151,39 @@ describe('startSync - live pull and push', () => {
     }
   });
 
+  it('POST /{db}/_bulk_get - still used after the first one failed on the network', async () => {
+    // PouchDB alone would fall back to one GET per doc for the rest of the page's life.
+    const user = await createUserDb(fx.couch);
+    users.push(user);
+    const net = switchableFetch();
+    let bulkGets = 0;
+    const flaky: typeof net.impl = async (input, init) => {
+      if (String(input).includes('/_bulk_get') && ++bulkGets === 1) {
+        throw new TypeError('fetch failed');
+      }
+      return net.impl(input, init);
+    };
+    const local = memoryDb('sync-live-bulk-get');
+    await local.put(doc('note:local-first')); // not an empty device: pulls go through _bulk_get
+    const remote = openRemoteDb(user.url, {
+      username: user.name,
+      password: user.password,
+      fetchImpl: flaky,
+    });
+    const sync = startSync(local, remote, { deviceId: DEVICE, backoff: { baseMs: 50 } });
+    controllers.push(sync);
+    const first = Array.from({ length: 10 }, (_, i) => doc(`note:a${i}`, 'dev-other'));
+    await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: first });
+    await waitFor('first docs pulled', async () => (await local.allDocs()).rows.length === 11);
+    const later = Array.from({ length: 10 }, (_, i) => doc(`note:b${i}`, 'dev-other'));
+    const before = net.seen.length;
+    await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: later });
+    await waitFor('later docs pulled', async () => (await local.allDocs()).rows.length === 21);
+    const sent = net.seen.slice(before);
+    expect(sent.some((r) => r.url.includes('/_bulk_get'))).toBe(true);
+    expect(sent.filter((r) => /\/note:b\d/.test(r.url))).toEqual([]); // no GET per doc
+  });
+
   it('starts its lanes again after being idle for idleRestartMs (the stalled-feed watchdog)', async () => {
     const { user, local, sync } = await setup({ idleRestartMs: 300 });
     await waitFor('the first idle', () => sync.status.state === 'idle');

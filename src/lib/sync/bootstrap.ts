@@ -10,6 +10,7 @@
  * doc changed meanwhile comes again through the changes feed, and the revision check skips it.
  */
 import type { AnyDb } from './lane';
+import { remoteJson, type HttpFetch } from './remote';
 
 type Doc = Record<string, unknown> & { _id: string; _rev: string };
 
@@ -38,17 +39,6 @@ export async function isEmptyDb(local: AnyDb): Promise<boolean> {
   return page.rows.length === 0 && before.rows.length === 0;
 }
 
-const asJson = async (res: Response, what: string) => {
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: string; reason?: string };
-    throw Object.assign(new Error(body.reason ?? `${what} answered ${res.status}`), {
-      status: res.status,
-      name: body.error ?? 'unknown_error',
-    });
-  }
-  return res.json();
-};
-
 /**
  * Copies every doc of `remote` into the empty `local`; resolves with the `since` from which the
  * changes feed goes on.
@@ -58,7 +48,7 @@ export async function bootstrapPull(
   remote: AnyDb,
   opts: { pageSize: number; on: BootstrapHandlers },
 ): Promise<number | string> {
-  const http = remote as AnyDb & { fetch(path: string, init?: RequestInit): Promise<Response> };
+  const http = remote as AnyDb & HttpFetch;
   const stop = () => {
     if (opts.on.cancelled()) throw new Error('pull lane cancelled');
   };
@@ -75,7 +65,10 @@ export async function bootstrapPull(
       params.set('startkey', JSON.stringify(after));
       params.set('skip', '1');
     }
-    const body = (await asJson(await http.fetch(`_all_docs?${params}`), 'GET /db/_all_docs')) as {
+    const body = (await remoteJson(
+      await http.fetch(`_all_docs?${params}`),
+      'GET /db/_all_docs',
+    )) as {
       rows: { id: string; value: { rev: string }; doc?: Doc & { _conflicts?: string[] } }[];
     };
     if (body.rows.length === 0) return null;
@@ -114,7 +107,7 @@ export async function bootstrapPull(
           }),
         },
       );
-      const body = (await asJson(res, 'POST /db/_bulk_get')) as {
+      const body = (await remoteJson(res, 'POST /db/_bulk_get')) as {
         results: { docs: ({ ok: Doc } | { error: unknown })[] }[];
       };
       for (const r of body.results) for (const d of r.docs) if ('ok' in d) out.push(d.ok);
