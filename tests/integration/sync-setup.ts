@@ -5,8 +5,9 @@
  * the embedded server and on a real CouchDB alike.
  */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import type { FetchImpl } from '$lib/sync/remote';
-import type { SyncController } from '$lib/sync/sync';
+import type { LocalDb } from '$lib/db/pouch';
+import { openRemoteDb, type FetchImpl } from '$lib/sync/remote';
+import { startSync, type SyncController, type SyncOptions } from '$lib/sync/sync';
 import { destroyMemoryDbs } from '../helpers/memory-db';
 import { startTestCouch } from './couch-harness';
 import type { TestCouch } from './couch-harness';
@@ -87,6 +88,34 @@ export function switchableFetch(rewrite?: (res: Response) => Response) {
     }) as FetchImpl,
   };
   return state;
+}
+
+/** `n` notes `note:<prefix>-000`... as the device `deviceId` wrote them. */
+export function noteDocs(n: number, prefix: string, deviceId: string) {
+  return Array.from({ length: n }, (_, i) => ({
+    _id: `note:${prefix}-${String(i).padStart(3, '0')}`,
+    type: 'note',
+    text: `note ${i}`,
+    deviceId,
+  }));
+}
+
+/** Starts syncing `local` with the user's db as `deviceId`; the fixture stops it after the test. */
+export function syncUserDb(
+  fx: { controllers: SyncController[] },
+  local: LocalDb,
+  user: Pick<UserDb, 'url' | 'name' | 'password'>,
+  opts: Partial<SyncOptions> & { deviceId: string; fetchImpl?: FetchImpl },
+): SyncController {
+  const { fetchImpl, ...syncOpts } = opts;
+  const remote = openRemoteDb(user.url, {
+    username: user.name,
+    password: user.password,
+    fetchImpl,
+  });
+  const sync = startSync(local, remote, syncOpts);
+  fx.controllers.push(sync);
+  return sync;
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes (then throws). */

@@ -4,18 +4,12 @@ import { backgroundPush, SYNC_NOW_MESSAGE } from '$lib/sync/background-push';
 import { pushOnce } from '$lib/sync/push-once';
 import { openRemoteDb } from '$lib/sync/remote';
 import { memoryDb } from '../helpers/memory-db';
-import { createUserDb, serverDocs, switchableFetch, useSyncFixture } from './sync-setup';
+import { createUserDb, noteDocs, serverDocs, switchableFetch, useSyncFixture } from './sync-setup';
 
 const fx = useSyncFixture();
 const { users } = fx;
 
-const notes = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    _id: `note:bg-${i}`,
-    type: 'note',
-    text: `written offline ${i}`,
-    deviceId: 'dev-bg',
-  }));
+const notes = (n: number) => noteDocs(n, 'bg', 'dev-bg');
 const photo = {
   _id: 'photo:bg-1',
   type: 'photo',

@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { openRemoteDb } from '$lib/sync/remote';
-import { startSync } from '$lib/sync/sync';
 import { memoryDb } from '../helpers/memory-db';
-import { createUserDb, switchableFetch, useSyncFixture, waitFor } from './sync-setup';
+import {
+  createUserDb,
+  noteDocs,
+  switchableFetch,
+  syncUserDb,
+  useSyncFixture,
+  waitFor,
+} from './sync-setup';
 
 const fx = useSyncFixture();
-const { users, controllers } = fx;
+const { users } = fx;
 
-const notes = (n: number, prefix: string) =>
-  Array.from({ length: n }, (_, i) => ({
-    _id: `note:${prefix}-${String(i).padStart(3, '0')}`,
-    type: 'note',
-    text: `note ${i}`,
-    deviceId: 'dev-elsewhere',
-  }));
+const notes = (n: number, prefix: string) => noteDocs(n, prefix, 'dev-elsewhere');
 
 /** The pull checkpoint lives on the device; the server db's origin id says whether it still holds. */
 describe('pull checkpoint', () => {
@@ -23,9 +22,7 @@ describe('pull checkpoint', () => {
     await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: notes(30, 'a') });
     const local = memoryDb('pull-ckpt-restart');
     const connect = (net = switchableFetch()) => {
-      const remote = openRemoteDb(user.url, { ...creds(user), fetchImpl: net.impl });
-      const s = startSync(local, remote, { deviceId: 'dev-pull' });
-      controllers.push(s);
+      const s = syncUserDb(fx, local, user, { deviceId: 'dev-pull', fetchImpl: net.impl });
       return { s, net };
     };
     const first = connect();
@@ -58,11 +55,7 @@ describe('pull checkpoint', () => {
     users.push(user);
     await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: notes(30, 'old') });
     const local = memoryDb('pull-ckpt-restored');
-    const connect = () => {
-      const s = startSync(local, openRemoteDb(user.url, creds(user)), { deviceId: 'dev-pull' });
-      controllers.push(s);
-      return s;
-    };
+    const connect = () => syncUserDb(fx, local, user, { deviceId: 'dev-pull' });
     const first = connect();
     await waitFor(
       'first pull',
@@ -88,7 +81,3 @@ describe('pull checkpoint', () => {
     );
   });
 });
-
-function creds(user: { name: string; password: string }) {
-  return { username: user.name, password: user.password };
-}

@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { openRemoteDb } from '$lib/sync/remote';
-import { startSync } from '$lib/sync/sync';
 import { memoryDb } from '../helpers/memory-db';
-import { createUserDb, serverDocs, switchableFetch, useSyncFixture, waitFor } from './sync-setup';
+import {
+  createUserDb,
+  noteDocs,
+  serverDocs,
+  switchableFetch,
+  syncUserDb,
+  useSyncFixture,
+  waitFor,
+} from './sync-setup';
 
 const DEVICE = 'dev-ckpt';
 const fx = useSyncFixture();
-const { users, controllers } = fx;
+const { users } = fx;
 
-const notes = (n: number, prefix: string) =>
-  Array.from({ length: n }, (_, i) => ({
-    _id: `note:${prefix}-${String(i).padStart(3, '0')}`,
-    type: 'note',
-    text: `note ${i}`,
-    deviceId: DEVICE,
-  }));
+const notes = (n: number, prefix: string) => noteDocs(n, prefix, DEVICE);
 
 /** The push lane's checkpoint lives on the server, keyed by the local db: neither side can lose writes. */
 describe('push checkpoint', () => {
@@ -23,15 +24,7 @@ describe('push checkpoint', () => {
     users.push(user);
     const local = memoryDb('ckpt');
     await local.bulkDocs(notes(40, 'a'));
-    const connect = () => {
-      const s = startSync(
-        local,
-        openRemoteDb(user.url, { username: user.name, password: user.password }),
-        { deviceId: DEVICE },
-      );
-      controllers.push(s);
-      return s;
-    };
+    const connect = () => syncUserDb(fx, local, user, { deviceId: DEVICE });
     let sync = connect();
     await waitFor('first push', () => sync.status.pending === 0 && sync.status.docsPushed >= 40);
     await sync.stop();
@@ -57,23 +50,13 @@ describe('push checkpoint', () => {
     users.push(user);
     const first = memoryDb('ckpt-first');
     await first.bulkDocs(notes(30, 'old'));
-    const s1 = startSync(
-      first,
-      openRemoteDb(user.url, { username: user.name, password: user.password }),
-      { deviceId: DEVICE },
-    );
-    controllers.push(s1);
+    const s1 = syncUserDb(fx, first, user, { deviceId: DEVICE });
     await waitFor('first push', () => s1.status.pending === 0 && s1.status.docsPushed >= 30);
     await s1.stop();
 
     const fresh = memoryDb('ckpt-fresh'); // local sequences start again at 0
     await fresh.bulkDocs(notes(5, 'new'));
-    const s2 = startSync(
-      fresh,
-      openRemoteDb(user.url, { username: user.name, password: user.password }),
-      { deviceId: DEVICE },
-    );
-    controllers.push(s2);
+    syncUserDb(fx, fresh, user, { deviceId: DEVICE });
     await waitFor('new docs pushed', async () => {
       const ids = (await serverDocs(fx.couch, user.db)).map((d) => String(d._id));
       return ids.filter((id) => id.startsWith('note:new-')).length === 5;
@@ -104,16 +87,7 @@ describe('push checkpoint', () => {
       }
       return net.impl(input, init);
     };
-    const sync = startSync(
-      local,
-      openRemoteDb(user.url, {
-        username: user.name,
-        password: user.password,
-        fetchImpl: recording,
-      }),
-      { deviceId: DEVICE },
-    );
-    controllers.push(sync);
+    const sync = syncUserDb(fx, local, user, { deviceId: DEVICE, fetchImpl: recording });
     await waitFor(
       'own docs pushed',
       () => sync.status.pending === 0 && sync.status.docsPushed >= 25,
@@ -130,15 +104,8 @@ describe('push checkpoint', () => {
     users.push(user);
     const local = memoryDb('ckpt-resend');
     await local.bulkDocs(notes(30, 'r'));
-    const connect = (fetchImpl?: ReturnType<typeof switchableFetch>['impl']) => {
-      const s = startSync(
-        local,
-        openRemoteDb(user.url, { username: user.name, password: user.password, fetchImpl }),
-        { deviceId: DEVICE },
-      );
-      controllers.push(s);
-      return s;
-    };
+    const connect = (fetchImpl?: ReturnType<typeof switchableFetch>['impl']) =>
+      syncUserDb(fx, local, user, { deviceId: DEVICE, fetchImpl });
     let sync = connect();
     await waitFor('first push', () => sync.status.pending === 0 && sync.status.docsPushed >= 30);
     await sync.stop();
@@ -174,16 +141,12 @@ describe('push checkpoint', () => {
       }
       return net.impl(input, init);
     };
-    const sync = startSync(
-      local,
-      openRemoteDb(user.url, {
-        username: user.name,
-        password: user.password,
-        fetchImpl: failing,
-      }),
-      { deviceId: DEVICE, batchSize: 10, backoff: { baseMs: 50, maxMs: 100 } },
-    );
-    controllers.push(sync);
+    const sync = syncUserDb(fx, local, user, {
+      deviceId: DEVICE,
+      batchSize: 10,
+      backoff: { baseMs: 50, maxMs: 100 },
+      fetchImpl: failing,
+    });
     await waitFor('all pushed', () => sync.status.pending === 0 && sync.status.state === 'idle');
     const onServer = await serverDocs(fx.couch, user.db);
     expect(onServer.map((d) => d._id).sort()).toEqual(notes(50, 'f').map((d) => d._id));
