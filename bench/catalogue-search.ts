@@ -1,5 +1,5 @@
 /** Bench: offline product search (repo.searchProducts) over the demo catalogue scaled up (memory adapter). */
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { createHlc } from '../src/lib/clock/hlc';
 import { openLocalDb, registerAdapter } from '../src/lib/db/pouch';
 import { demoProducts } from '../src/lib/demo/catalogue';

@@ -3,7 +3,7 @@
  * memory db running startSync live against the rep's db on the embedded server (loopback).
  * Each run edits a note on A and waits for that revision in B's local changes feed.
  */
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { openLocalDb, registerAdapter, type LocalDb } from '../src/lib/db/pouch';
 import { openRemoteDb } from '../src/lib/sync/remote';
 import { startSync, type SyncController } from '../src/lib/sync';

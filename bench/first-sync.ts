@@ -4,7 +4,7 @@
  * check-ins/outs and notes). Times startSync from an empty memory db until every doc is local,
  * against plain `PouchDB.sync` with its defaults, in alternating rounds on one server.
  */
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { createHlc } from '../src/lib/clock/hlc';
 import { openLocalDb, registerAdapter } from '../src/lib/db/pouch';
 import { demoDayDocs } from '../src/lib/demo/load';

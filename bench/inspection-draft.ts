@@ -3,7 +3,7 @@
  * typing) and submitting it (every step validated, signature attachment checked), on a memory
  * db holding a demo day.
  */
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { createHlc } from '../src/lib/clock/hlc';
 import { openLocalDb, registerAdapter } from '../src/lib/db/pouch';
 import { demoDayDocs } from '../src/lib/demo/load';

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { createHlc } from '../src/lib/clock/hlc';
 import { openLocalDb, registerAdapter, type LocalDb } from '../src/lib/db/pouch';
 import { stampNew, type WriteStamp } from '../src/lib/domain/stamp';

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { chromium } from 'playwright-core';
 import { createHlc } from '../src/lib/clock/hlc';
 import { openLocalDb, registerAdapter } from '../src/lib/db/pouch';

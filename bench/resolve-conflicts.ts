@@ -3,7 +3,7 @@
  * (notes, tasks, accounts) to a memory db, times resolveAll, resolves the same conflicts on a
  * second replica, replicates both ways and counts the conflicts that creates (must be 0).
  */
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { formatHlc } from '../src/lib/clock/hlc';
 import { resolveAll } from '../src/lib/conflicts';
 import { openLocalDb, Pouch, registerAdapter, type LocalDb } from '../src/lib/db/pouch';

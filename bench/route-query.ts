@@ -1,5 +1,5 @@
 /** Bench: today's-route query (repo.dayRoute) over a local db holding many docs (memory adapter). */
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { createHlc } from '../src/lib/clock/hlc';
 import { openLocalDb, registerAdapter } from '../src/lib/db/pouch';
 import { ensureIndexes } from '../src/lib/db/indexes';

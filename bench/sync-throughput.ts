@@ -4,7 +4,7 @@
  * server runs in a child process by default, as it does for a device; `server: 'in-process'`
  * shares one event loop between client and server (slower sync: PouchDB then forms small batches).
  */
-import memory from 'pouchdb-adapter-memory';
+import memory from '../tests/helpers/memory-adapter';
 import { openLocalDb, registerAdapter } from '../src/lib/db/pouch';
 import { openRemoteDb } from '../src/lib/sync/remote';
 import {

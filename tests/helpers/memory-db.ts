@@ -1,5 +1,5 @@
 /** Shared test helpers: fresh in-memory PouchDB databases and a controllable wall clock. */
-import memory from 'pouchdb-adapter-memory';
+import memory from './memory-adapter';
 import { openLocalDb, registerAdapter, type LocalDb } from '$lib/db/pouch';
 import { createHlc, type Hlc } from '$lib/clock/hlc';
 

@@ -3,7 +3,7 @@
  * conflict resolved on the server db and on a device's memory db replicates without a new
  * conflict, and the revisions match byte for byte.
  */
-import memory from 'pouchdb-adapter-memory';
+import memory from '../helpers/memory-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxItems, readLeaves, resolveAll, resolveConflicts } from '$lib/conflicts';
 import { Pouch, openLocalDb, registerAdapter, type LocalDb } from '$lib/db/pouch';

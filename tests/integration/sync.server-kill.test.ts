@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import memory from 'pouchdb-adapter-memory';
+import memory from '../helpers/memory-adapter';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHlc } from '$lib/clock/hlc';
 import { openLocalDb, registerAdapter } from '$lib/db/pouch';

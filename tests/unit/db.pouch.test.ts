@@ -1,4 +1,4 @@
-import memory from 'pouchdb-adapter-memory';
+import memory from '../helpers/memory-adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INDEX, ensureIndexes } from '$lib/db/indexes';
 import { localDbName, registerAdapter } from '$lib/db/pouch';

@@ -17,43 +17,20 @@
  *    already has is accepted unvalidated, a no-op (CouchDB prep_and_validate_replicated_updates:
  *    "already exists in the tree ... consider it a success"), so a device may resend its own
  *    revisions without asking `_revs_diff` first.
+ *  - leveldb-core's changes feed threw on a doc whose conflict was resolved during the read
+ *    (LEVELDB_CHANGES_FIX below; the tests' memory adapter gets the same fix).
  *  - the longpoll `_changes` route never handled a failing first read, nor a feed that ended
  *    without results (e.g. the db deleted while a client polls): an unhandled rejection, which
  *    ends a Node process by default. It now answers with the error like its other routes.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-
-type LoadableModule = Module & {
-  _compile(source: string, filename: string): void;
-  loaded: boolean;
-};
-type ModuleStatics = typeof Module & { _nodeModulePaths(dir: string): string[] };
+import { LEVELDB_CHANGES_FIX } from './leveldb-changes-fix';
+import { patchModule } from './patch-module';
 
 const require = createRequire(import.meta.url);
 const expressPouchDir = dirname(require.resolve('express-pouchdb'));
-
-/**
- * Compiles `file` with each `[from, to]` replaced (and `append` added at the end) into the
- * require cache (once).
- */
-function patchModule(file: string, fixes: [from: string, to: string][], append = ''): void {
-  if (require.cache[file]) return;
-  let source = readFileSync(file, 'utf8');
-  for (const [from, to] of fixes) {
-    if (!source.includes(from)) {
-      throw new Error(`${file} changed; re-check the fix in src/lib/server/embedded/patches.ts`);
-    }
-    source = source.replace(from, to);
-  }
-  const mod = new Module(file) as LoadableModule;
-  mod.filename = file;
-  mod.paths = (Module as ModuleStatics)._nodeModulePaths(dirname(file));
-  mod._compile(source + append, file);
-  mod.loaded = true;
-  require.cache[file] = mod;
-}
+const OWNER = 'src/lib/server/embedded/patches.ts';
 
 /**
  * CouchDB's `oldDoc` for a replicated revision: its nearest ancestor still stored, or null; or
@@ -92,12 +69,19 @@ patchModule(
       'if (oldDoc === ALREADY_STORED) return; return validate(validationFuncs, newDoc, oldDoc, completeOptions);',
     ],
   ],
-  ANCESTOR_DOC,
+  { append: ANCESTOR_DOC, owner: OWNER },
 );
 
-patchModule(join(expressPouchDir, 'routes', 'changes.js'), [
+// The server's PouchDB bundles its own copy of leveldb-core.
+patchModule(require.resolve('pouchdb'), [LEVELDB_CHANGES_FIX], { owner: OWNER });
+
+patchModule(
+  join(expressPouchDir, 'routes', 'changes.js'),
   [
-    'req.db.changes(req.query).then(function (complete) {',
-    'req.db.changes(req.query).catch(function (err) { utils.sendError(res, err); cleanup(); return null; }).then(function (complete) { if (!complete) return; if (!complete.results) { utils.sendError(res, new Error("The changes feed ended."), 500); cleanup(); return; }',
+    [
+      'req.db.changes(req.query).then(function (complete) {',
+      'req.db.changes(req.query).catch(function (err) { utils.sendError(res, err); cleanup(); return null; }).then(function (complete) { if (!complete) return; if (!complete.results) { utils.sendError(res, new Error("The changes feed ended."), 500); cleanup(); return; }',
+    ],
   ],
-]);
+  { owner: OWNER },
+);
