@@ -96,21 +96,15 @@ export async function bootstrapPull(
         : docs.slice(i, i + opts.pageSize);
       i += group.length;
       stop();
-      const withData = group.some((d) => d.attachments);
-      const res = await http.fetch(
-        `_bulk_get?revs=true&latest=true${withData ? '&attachments=true' : ''}`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            docs: group.flatMap((d) => d.revs.map((rev) => ({ id: d.id, rev }))),
-          }),
-        },
-      );
-      const body = (await remoteJson(res, 'POST /db/_bulk_get')) as {
-        results: { docs: ({ ok: Doc } | { error: unknown })[] }[];
-      };
-      for (const r of body.results) for (const d of r.docs) if ('ok' in d) out.push(d.ok);
+      // remote.bulkGet always speaks `_bulk_get` (remote.ts), with attachment data inline here.
+      const body = await remote.bulkGet({
+        docs: group.flatMap((d) => d.revs.map((rev) => ({ id: d.id, rev }))),
+        revs: true,
+        latest: true,
+        attachments: group.some((d) => d.attachments),
+      } as PouchDB.Core.BulkGetOptions);
+      for (const r of body.results)
+        for (const d of r.docs) if ('ok' in d) out.push(d.ok as unknown as Doc);
     }
     return out;
   }

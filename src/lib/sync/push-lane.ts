@@ -191,7 +191,7 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
       if (!carries(row.id) || opts.pulled?.consume(row.id, revs)) return [];
       return revs.map((rev) => ({ id: row.id, rev }));
     });
-    const docs = ownDeviceId ? await sendOwnAskOthers(leaves) : await askThenRead(leaves);
+    const docs = ownDeviceId ? await sendOwnAskOthers(leaves) : await read(await missingOf(leaves));
     if (media) {
       for (const doc of docs) {
         media.upload({
@@ -231,17 +231,13 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
     );
   }
 
-  /** The protocol as PouchDB speaks it: ask the server, then read what it is missing. */
-  async function askThenRead(leaves: Leaf[]): Promise<Doc[]> {
-    return read(await missingOf(leaves));
-  }
-
   /** Reads every leaf; this device's own ones go as they are, the others only if missing. */
   async function sendOwnAskOthers(leaves: Leaf[]): Promise<Doc[]> {
     const docs = await read(leaves);
-    const own = docs.filter((d) => d.deviceId === ownDeviceId);
-    if (own.length === docs.length) return docs;
-    const others = docs.filter((d) => d.deviceId !== ownDeviceId);
+    const own: Doc[] = [];
+    const others: Doc[] = [];
+    for (const d of docs) (d.deviceId === ownDeviceId ? own : others).push(d);
+    if (others.length === 0) return own;
     const missing = new Set(
       (await missingOf(others.map((d) => ({ id: d._id, rev: d._rev as string })))).map(
         (l) => `${l.rev} ${l.id}`,
