@@ -54,6 +54,8 @@ describe('day report offline (built app, headless Chromium)', () => {
 
     // Work the first stop offline: check in, a note with accents and quotes, check out.
     await page.locator('main ol.route > li a').first().click();
+    await page.waitForURL(/\/stop\//); // the stop page, not Today's date heading
+    await page.getByRole('button', { name: 'Check in' }).waitFor();
     const account = (await page.getByRole('heading', { level: 1 }).textContent())?.trim() ?? '';
     await page.getByRole('button', { name: 'Check in' }).click();
     const checkedIn = page.getByText(/^Checked in \d{2}:\d{2}$/);
