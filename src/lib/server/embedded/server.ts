@@ -14,6 +14,7 @@ import './patches';
 import expressPouchdb from 'express-pouchdb';
 import PouchDB from 'pouchdb';
 import { createCompat } from './compat';
+import { trackOpenDbs } from './open-dbs';
 import { startReplicatorEmulation, type ReplicatorEmulation } from './replicator';
 
 export interface EmbeddedCouchOptions {
@@ -66,6 +67,13 @@ function writeAdminConfig(configPath: string, admin: { name: string; password: s
   renameSync(tmp, configPath);
 }
 
+/** Ends express-pouchdb's append stream to log.txt (it has no close of its own). */
+function closeLogFile(app: unknown): Promise<void> {
+  const stream = (app as { couchLogger?: { _stream?: NodeJS.WritableStream } }).couchLogger
+    ?._stream;
+  return new Promise((resolve) => (stream ? stream.end(() => resolve()) : resolve()));
+}
+
 /** Live feeds per db before Node warns of a leak (replications + `_changes` clients). */
 const MAX_FEEDS_PER_DB = 5000;
 
@@ -80,6 +88,7 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
   const Pouch = PouchDB.defaults({
     prefix: join(opts.dataDir, '/'),
   } as PouchDB.Configuration.DatabaseConfiguration) as unknown as PouchDB.Static;
+  const openDbs = trackOpenDbs(Pouch);
   const configPath = join(opts.dataDir, 'config.json');
   writeAdminConfig(configPath, opts.admin);
   const pouchApp = expressPouchdb(Pouch, {
@@ -113,6 +122,8 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
         server.closeAllConnections();
         server.close(() => resolve());
       });
+      await openDbs.closeAll();
+      await closeLogFile(pouchApp);
     },
   };
 }

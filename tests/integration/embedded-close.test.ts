@@ -1,0 +1,69 @@
+/**
+ * Stopping the embedded server releases what it opened: a process that starts and stops it many
+ * times on one data folder (the chaos harness, test suites) keeps a flat file-descriptor count,
+ * no stopped server writes to its closed dbs, and the data is there at the next start.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { startEmbeddedCouch } from '../../src/lib/server/embedded/server';
+
+const admin = { name: 'admin', password: 'close-test-pw' };
+const headers = {
+  authorization: 'Basic ' + Buffer.from(`${admin.name}:${admin.password}`).toString('base64'),
+  'content-type': 'application/json',
+};
+const openFds = () => readdirSync('/proc/self/fd').length;
+const dataDir = mkdtempSync(join(tmpdir(), 'outpost-close-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** One server lifetime: creates a shared and a new db, writes and reads, then stops. */
+async function cycle(i: number): Promise<string[]> {
+  const couch = await startEmbeddedCouch({ dataDir, admin });
+  try {
+    for (const db of ['shared', `db-${i}`]) {
+      await fetch(`${couch.url}/${db}`, { method: 'PUT', headers });
+      const put = await fetch(`${couch.url}/${db}/doc-${i}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ i }),
+      });
+      expect(put.status).toBe(201);
+    }
+    const res = await fetch(`${couch.url}/shared/_all_docs`, { headers });
+    const body = (await res.json()) as { rows: { id: string }[] };
+    return body.rows.map((r) => r.id);
+  } finally {
+    await couch.close();
+  }
+}
+
+describe.skipIf(!process.platform.startsWith('linux'))('embedded server close', () => {
+  it('leaves no file open and no write behind after each stop', async () => {
+    const errors = vi.spyOn(console, 'error');
+    await cycle(0); // first start loads modules and opens process-wide handles once
+    const before = openFds();
+    let ids: string[] = [];
+    for (let i = 1; i <= 6; i++) ids = await cycle(i);
+    expect(openFds()).toBeLessThanOrEqual(before + 2);
+    expect(ids).toEqual(['doc-0', 'doc-1', 'doc-2', 'doc-3', 'doc-4', 'doc-5', 'doc-6']);
+    const res = await cycleAllDbs();
+    expect(res).toEqual(expect.arrayContaining(['shared', 'db-0', 'db-6']));
+    expect(errors.mock.calls.map((c) => String(c[0]))).not.toContainEqual(
+      expect.stringContaining('database is closed'),
+    );
+    errors.mockRestore();
+  });
+});
+
+/** `_all_dbs` from a fresh start: the all-dbs bookkeeping of every earlier run was kept. */
+async function cycleAllDbs(): Promise<string[]> {
+  const couch = await startEmbeddedCouch({ dataDir, admin });
+  try {
+    const res = await fetch(`${couch.url}/_all_dbs`, { headers });
+    return (await res.json()) as string[];
+  } finally {
+    await couch.close();
+  }
+}
