@@ -1,7 +1,8 @@
 /**
  * Stopping the embedded server releases what it opened: a process that starts and stops it many
  * times on one data folder (the chaos harness, test suites) keeps a flat file-descriptor count,
- * no stopped server writes to its closed dbs, and the data is there at the next start.
+ * no stopped server writes to its closed dbs, and the data is there at the next start; a live
+ * `_changes` request whose client went away leaves no timer or feed behind.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,87 @@ describe.skipIf(!process.platform.startsWith('linux'))('embedded server close', 
       expect.stringContaining('database is closed'),
     );
     errors.mockRestore();
+  });
+});
+
+/** The heartbeat timers (`heartbeat=HEARTBEAT_MS`) started and not yet cleared. */
+function watchHeartbeats() {
+  const live = new Set<unknown>();
+  const set = vi.spyOn(globalThis, 'setInterval');
+  const clear = vi.spyOn(globalThis, 'clearInterval');
+  set.mockImplementation(((fn: () => void, ms?: number) => {
+    const timer = setTimeout(function tick() {
+      fn();
+      timer.refresh();
+    }, ms);
+    if (ms === HEARTBEAT_MS) live.add(timer);
+    return timer;
+  }) as typeof setInterval);
+  clear.mockImplementation(((timer: ReturnType<typeof setTimeout>) => {
+    live.delete(timer);
+    clearTimeout(timer);
+  }) as typeof clearInterval);
+  return {
+    get running() {
+      return live.size;
+    },
+    stop() {
+      set.mockRestore();
+      clear.mockRestore();
+    },
+  };
+}
+const HEARTBEAT_MS = 9_876;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts a `_changes` request and drops the connection after `afterMs`, or once the response
+ * has started when `afterMs` is 'headers'.
+ */
+async function drop(url: string, afterMs: number | 'headers'): Promise<void> {
+  const abort = new AbortController();
+  const timer = typeof afterMs === 'number' ? setTimeout(() => abort.abort(), afterMs) : null;
+  try {
+    const res = await fetch(url, { headers, signal: abort.signal });
+    if (afterMs === 'headers') abort.abort();
+    await res.text();
+  } catch {
+    // the abort: the client is gone
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+describe('dropped _changes clients', () => {
+  it('end their heartbeat and feed, whether the client left before, during or after the first read', async () => {
+    const couch = await startEmbeddedCouch({ dataDir, admin });
+    try {
+      await fetch(`${couch.url}/feeds`, { method: 'PUT', headers });
+      const docs = Array.from({ length: 300 }, (_, i) => ({ _id: `d${i}`, i }));
+      await fetch(`${couch.url}/feeds/_bulk_docs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ docs }),
+      });
+      const info = await (await fetch(`${couch.url}/feeds`, { headers })).json();
+      const changes = `${couch.url}/feeds/_changes?heartbeat=${HEARTBEAT_MS}`;
+      const heartbeats = watchHeartbeats();
+      const times = Array.from({ length: 12 }, (_, i) => i);
+      // longpoll waiting for a change (the response has started) when the client goes
+      await Promise.all(
+        times.map(() => drop(`${changes}&feed=longpoll&since=${info.update_seq}`, 'headers')),
+      );
+      // continuous, streaming the changes so far when the client goes
+      await Promise.all(times.map(() => drop(`${changes}&feed=continuous`, 'headers')));
+      // longpoll gone before or during its first read
+      await Promise.all(times.map((ms) => drop(`${changes}&feed=longpoll`, ms)));
+      await pause(300);
+      const running = heartbeats.running;
+      heartbeats.stop();
+      expect(running).toBe(0);
+    } finally {
+      await couch.close();
+    }
   });
 });
 

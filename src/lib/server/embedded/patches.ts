@@ -22,6 +22,11 @@
  *  - the longpoll `_changes` route never handled a failing first read, nor a feed that ended
  *    without results (e.g. the db deleted while a client polls): an unhandled rejection, which
  *    ends a Node process by default. It now answers with the error like its other routes.
+ *  - a live `_changes` request (longpoll or continuous) whose client went away kept its
+ *    heartbeat timer and its feed on the db forever: continuous feeds were never cancelled, and
+ *    a longpoll client gone during the first read left the live wait behind (one leaked timer
+ *    and listener per dropped connection; found when the chaos CLI never exited). Both now end
+ *    when the response closes, as CouchDB ends a feed whose socket closed.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -75,12 +80,47 @@ patchModule(
 // The server's PouchDB bundles its own copy of leveldb-core.
 patchModule(require.resolve('pouchdb'), [LEVELDB_CHANGES_FIX], { owner: OWNER });
 
+/** Ends a live `_changes` request's heartbeat and feeds when its client goes away. */
+const FEEDS_END_WITH_CLIENT = `
+      var clientGone = false;
+      var feeds = [];
+      var track = function (feed) {
+        feeds.push(feed);
+        if (clientGone) feed.cancel();
+        return feed;
+      };
+      var onClose = function () {
+        clientGone = true;
+        cleanup();
+        if (!res.writableFinished) feeds.forEach(function (feed) { feed.cancel(); });
+      };
+      // A client can be gone before this handler runs ('close' already emitted).
+      if (res.destroyed || req.socket.destroyed) onClose();
+      else res.on('close', onClose);`;
+
 patchModule(
   join(expressPouchDir, 'routes', 'changes.js'),
   [
     [
+      `      var cleanup = function () {
+        if (heartbeatInterval) {
+          clearInterval(heartbeatInterval);
+        }
+      };`,
+      `      var cleanup = function () {
+        if (heartbeatInterval) {
+          clearInterval(heartbeatInterval);
+        }
+      };${FEEDS_END_WITH_CLIENT}`,
+    ],
+    [
+      "req.db.changes(req.query).on('change', function (change) {\n          written = true;",
+      "track(req.db.changes(req.query)).on('change', function (change) {\n          written = true;",
+    ],
+    ['var changes = req.db.changes(req.query)', 'var changes = track(req.db.changes(req.query))'],
+    [
       'req.db.changes(req.query).then(function (complete) {',
-      'req.db.changes(req.query).catch(function (err) { utils.sendError(res, err); cleanup(); return null; }).then(function (complete) { if (!complete) return; if (!complete.results) { utils.sendError(res, new Error("The changes feed ended."), 500); cleanup(); return; }',
+      'track(req.db.changes(req.query)).catch(function (err) { utils.sendError(res, err); cleanup(); return null; }).then(function (complete) { if (!complete) return; if (!complete.results) { utils.sendError(res, new Error("The changes feed ended."), 500); cleanup(); return; }',
     ],
   ],
   { owner: OWNER },
