@@ -11,13 +11,14 @@
  *   --scenarios N       run N scenarios, seeds base..base+N-1 (base: --seed, default 1)
  *   --minutes M         stop starting new scenarios after M minutes
  *   --jobs J            run J worker processes in parallel (default 1)
- *   --json FILE         write every result as JSON
+ *   --json FILE         write every result as JSON at the end; each failure (with its trace)
+ *                       is also appended to FILE.failures.jsonl as it happens
  *   --verbose           print the action log and fault events
  *
  * Exits 1 when any scenario failed, printing its seed and the one-line replay command.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PROFILE_NAMES } from './fault-proxy';
 import {
@@ -248,6 +249,7 @@ async function main() {
     results.push(r);
     console.log(`[${results.length}/${count}] ${line(r)}`);
     if (!r.ok) printFailure(r, args.verbose);
+    if (!r.ok && args.json) appendFileSync(`${args.json}.failures.jsonl`, JSON.stringify(r) + '\n');
   };
   if (count === 1) {
     const spec = scenarioSpec(base, overrides(args));

@@ -69,4 +69,33 @@ describe('chaos regressions', () => {
       expect(await sam.db.get(t._id)).toMatchObject({ owner: 'ana', formerAssignees: ['ben'] });
     }
   });
+
+  it('a rep cannot write at a stop reassigned away from her: refused on the device, nothing written (seeds 11 warehouse-wifi, 258 and 518 moving-vehicle)', async () => {
+    const sam = testRepo({ user: 'sam', role: 'supervisor', deviceId: 'dev-sam' });
+    await loadDemoDay(sam.db, DATE, sam.clock);
+    const { tasks } = await sam.repo.stopDetail(STOP);
+    await sam.repo.reassignStop(STOP, 'ben');
+    // Ana's device pulls the reassignment just as she taps: the server refuses her writes for
+    // ben's docs, so accepting them here would keep them on her device only.
+    const ana = testRepo({ user: 'ana', deviceId: 'dev-ana' });
+    await sam.db.replicate.to(ana.db);
+    const before = await ana.db.info();
+    const reassigned = 'This stop was reassigned to ben; it is no longer on your route.';
+    await expect(ana.repo.checkIn(STOP)).rejects.toMatchObject({
+      code: 'forbidden',
+      message: reassigned,
+    });
+    await expect(ana.repo.setTaskDone(tasks[0]._id, true)).rejects.toMatchObject({
+      code: 'forbidden',
+      message: 'This task belongs to ben; only they can change it.',
+    });
+    const { stop } = await ana.repo.stopDetail(STOP);
+    await expect(
+      ana.repo.addNote({ accountId: stop.accountId, stopId: STOP, text: 'Gate code 4411' }),
+    ).rejects.toMatchObject({ code: 'forbidden', message: reassigned });
+    expect((await ana.db.info()).update_seq).toBe(before.update_seq);
+    // Her own docs stay writable.
+    const note = await ana.repo.addNote({ accountId: stop.accountId, text: 'Call back Monday' });
+    expect(note.owner).toBe('ana');
+  });
 });

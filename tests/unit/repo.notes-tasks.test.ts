@@ -50,11 +50,31 @@ describe('addNote', () => {
     expect(validateDoc(note)).toEqual({});
   });
 
-  it("gives a note written at someone else's stop to that stop's owner", async () => {
-    const { repo } = await seeded();
-    const note = await repo.addNote({ accountId: 'account:a1', stopId: 'stop:b1', text: 'Hi Ben' });
+  it("gives a supervisor's note at a rep's stop to that stop's owner", async () => {
+    const t = testRepo({ user: 'sam', role: 'supervisor' });
+    await putAll(t.db, [
+      accountDoc('a1'),
+      stopDoc('b1', { accountId: 'account:a1', assignee: 'ben' }),
+    ]);
+    const note = await t.repo.addNote({
+      accountId: 'account:a1',
+      stopId: 'stop:b1',
+      text: 'Hi Ben',
+    });
     expect(note.owner).toBe('ben');
-    expect(note.updatedBy).toBe('ana');
+    expect(note.updatedBy).toBe('sam');
+  });
+
+  it("refuses a rep's note at someone else's stop (the server would) and writes nothing", async () => {
+    const { db, repo } = await seeded();
+    const err = await rejectionOf(
+      repo.addNote({ accountId: 'account:a1', stopId: 'stop:b1', text: 'Hi Ben' }),
+    );
+    expect(err).toMatchObject({
+      code: 'forbidden',
+      message: 'This stop was reassigned to ben; it is no longer on your route.',
+    });
+    expect(await docsOfType(db, 'note')).toHaveLength(0);
   });
 
   it('uses a given id (idempotent creation from a queued action)', async () => {
@@ -163,7 +183,11 @@ describe('editNote', () => {
 
 describe('addTask', () => {
   it('adds an open task to the stop, owned by the stop owner, title trimmed', async () => {
-    const { db, repo } = await seeded();
+    const { db, repo } = testRepo({ user: 'sam', role: 'supervisor' });
+    await putAll(db, [
+      accountDoc('a1'),
+      stopDoc('b1', { accountId: 'account:a1', assignee: 'ben' }),
+    ]);
     const task = await repo.addTask('stop:b1', '  Count shelf stock  ');
     expect(task._id).toMatch(/^task:/);
     expect(task).toMatchObject({
@@ -172,7 +196,7 @@ describe('addTask', () => {
       title: 'Count shelf stock',
       done: false,
       owner: 'ben',
-      updatedBy: 'ana',
+      updatedBy: 'sam',
     });
     expect('doneAt' in task).toBe(false);
     expect(validateDoc(task)).toEqual({});

@@ -5,6 +5,7 @@
  * A device resolves only what it may push: conflicts whose leaves name different owners, or an
  * owner this device may not write for, are left to the server (see leaveToServer).
  */
+import type { MayWrite } from '../domain/ownership';
 import {
   mayNeedResolving,
   readLeaves,
@@ -14,18 +15,9 @@ import {
   type ResolverDb,
 } from './resolve';
 
+export { writerFor, type MayWrite } from '../domain/ownership';
+
 type Pulled = Record<string, unknown>;
-
-/** Whether this device may write a doc of this owner (the server's validate_doc_update rule). */
-export type MayWrite = (owner: unknown) => boolean;
-
-/**
- * The owners a signed-in person's device may write for: a rep only their own docs; a supervisor
- * their team's (their db holds nothing else they could receive a conflict on).
- */
-export function writerFor(person: { name: string; role: 'rep' | 'supervisor' }): MayWrite {
-  return person.role === 'supervisor' ? () => true : (owner) => owner === person.name;
-}
 
 /**
  * True when a device must leave a conflict to the server resolver: its live leaves name

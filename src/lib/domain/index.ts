@@ -4,3 +4,4 @@ export * from './validate';
 export * from './schema';
 export * from './stamp';
 export * from './status';
+export * from './ownership';

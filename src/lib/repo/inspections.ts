@@ -217,6 +217,7 @@ export function createInspectionCommands(store: Store) {
     async saveSignature(id: string, questionId: string, png: PngData): Promise<InspectionDoc> {
       const current = await store.get('inspection', id);
       assertEditable(current);
+      store.assertWritable('inspection', current.owner);
       const q = questionOf(current, questionId);
       if (q.kind !== 'signature')
         invalid({ [questionId]: 'This question does not take a signature.' });

@@ -114,7 +114,9 @@ export function createPhotoCommands(store: Store) {
         width: input.width,
         height: input.height,
       };
-      const doc = stampNew<PhotoDoc>('photo', id, stop?.owner ?? ctx.user, fields, store.stamp());
+      const owner = stop?.owner ?? ctx.user;
+      store.assertWritable('stop', owner);
+      const doc = stampNew<PhotoDoc>('photo', id, owner, fields, store.stamp());
       const problems = imageProblems(input);
       if (Object.keys(problems).length > 0) {
         throw createError('invalid', { message: Object.values(problems)[0], fields: problems });

@@ -5,6 +5,7 @@ import { assertValid } from '../domain/validate';
 import { migrate } from '../domain/schema';
 import { applyPatch, stampNew, type WriteStamp } from '../domain/stamp';
 import { newId } from '../domain/ids';
+import { writerFor } from '../domain/ownership';
 import type { DocByType, DocType } from '../domain/types';
 import { createError, toOutpostError } from '../errors';
 
@@ -26,6 +27,8 @@ export interface Store {
   readonly ctx: RepoContext;
   /** A stamp for a write happening now. */
   stamp(): WriteStamp;
+  /** Throws `forbidden` (with why) when the server would refuse this user writing for `owner`. */
+  assertWritable(type: DocType, owner: unknown): void;
   /** Reads a document of a type, migrated to this build's schema; throws not_found. */
   get<T extends DocType>(type: T, id: string): Promise<DocByType[T]>;
   /** Like get, but resolves null when missing or deleted. */
@@ -59,8 +62,27 @@ function checkType<T extends DocType>(
   return migrate(type, doc) as unknown as DocByType[T];
 }
 
+/**
+ * The refusal for a write the server would refuse (validate_doc_update: a rep writes only their
+ * own docs). Caught here, before the write, the person sees why and keeps what they typed; a
+ * write accepted on the device and refused on sync would stay on this device only (a check-in
+ * tapped just as a supervisor's reassignment of the stop arrived; found by the chaos harness:
+ * `npm run chaos -- --seed 11 --profile warehouse-wifi`).
+ */
+function notYours(type: DocType, owner: unknown) {
+  const message =
+    type === 'stop'
+      ? `This stop was reassigned to ${String(owner)}; it is no longer on your route.`
+      : `This ${type} belongs to ${String(owner)}; only they can change it.`;
+  return createError('forbidden', { message });
+}
+
 /** Creates the typed store over a db for a user. */
 export function createStore(db: LocalDb, ctx: RepoContext): Store {
+  const mayWrite = writerFor({ name: ctx.user, role: ctx.role });
+  const assertWritable = (type: DocType, owner: unknown) => {
+    if (!mayWrite(owner)) throw notYours(type, owner);
+  };
   const stamp = (): WriteStamp => ({
     user: ctx.user,
     deviceId: ctx.clock.deviceId,
@@ -98,10 +120,13 @@ export function createStore(db: LocalDb, ctx: RepoContext): Store {
     db,
     ctx,
     stamp,
+    assertWritable,
     get,
     find,
     async create(type, fields, opts = {}) {
       const id = opts.id ?? newId(type);
+      // A doc made at a stop is owned by the stop's owner: refused, it is the stop that moved.
+      assertWritable(typeof fields.stopId === 'string' ? 'stop' : type, opts.owner ?? ctx.user);
       const doc = stampNew<DocByType[typeof type]>(
         type,
         id,
@@ -114,6 +139,7 @@ export function createStore(db: LocalDb, ctx: RepoContext): Store {
     async update(type, id, change, transfer) {
       for (let attempt = 0; ; attempt++) {
         const current = await get(type, id);
+        assertWritable(type, current.owner);
         const patch = change(current);
         if (!patch) return current;
         // A hybrid logical clock must order an edit after the state it was made from: without
