@@ -833,9 +833,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
   /** Adds the leaves of the docs named in `found` on every replica, and the replicator state, to the trace. */
   async function diagnose(c: TestCouch, t: TestTeam, found: string[]) {
-    const ids = [...new Set(found.flatMap((v) => v.match(/\b[a-z]+:[^\s,()]+/g) ?? []))]
-      .filter((id) => !id.startsWith('conflict:'))
-      .slice(0, 5);
+    // Audit docs (`conflict:...`) too: a device missing one is a pull problem worth tracing.
+    const ids = [...new Set(found.flatMap((v) => v.match(/\b[a-z]+:[^\s,()]+/g) ?? []))].slice(
+      0,
+      5,
+    );
     const leaves = (rows: unknown) =>
       (Array.isArray(rows) ? rows : [])
         .map((r: { ok?: Doc }) => r.ok)
