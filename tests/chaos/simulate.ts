@@ -25,12 +25,13 @@ import { toOutpostError } from '$lib/errors';
 import { createRepo, type Repo } from '$lib/repo';
 import { openRemoteDb } from '$lib/sync/remote';
 import { IDLE_RESTART_MS, startSync, type SyncController } from '$lib/sync/sync';
-import { replicationIds, userDbName } from '../../src/lib/server/provision/names';
+import { userDbName } from '../../src/lib/server/provision/names';
 import { createDeviceUser } from '../../src/lib/server/provision/users';
 import { startResolverWorker, type ResolverWorker } from '../../src/lib/server/resolver/worker';
 import { destroyMemoryDbs, memoryDb } from '../helpers/memory-db';
 import { startTestCouch, type TestCouch } from '../integration/couch-harness';
 import { provisionTestTeam, type TestTeam } from '../integration/provision-harness';
+import { expectedHoldings } from '../helpers/routing';
 import { pause } from '../integration/sync-setup';
 import {
   FAULT_KINDS,
@@ -354,17 +355,12 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
   // ------------------------------------------------------------------ helpers (closures)
 
-  /** Waits (bounded) until every per-user db holds what its pull selector matches on master. */
+  /** Waits (bounded) until every per-user db holds what the router routes to it from master. */
   async function waitForUserDbs(c: TestCouch, t: TestTeam) {
     const want = new Map<string, number>();
+    const routed = expectedHoldings(await allDocsHttp(c, t.masterDb), t.provisioner.people.all());
     for (const p of [t.rep1, t.rep2, t.supervisor]) {
-      const rep = await c.admin$('GET', `/_replicator/${replicationIds(p).pull}`);
-      const found = await c.admin$('POST', `/${t.masterDb}/_find`, {
-        selector: rep.body?.selector,
-        fields: ['_id'],
-        limit: 1_000_000,
-      });
-      want.set(userDbName(p), (found.body?.docs ?? []).length);
+      want.set(userDbName(p), routed.get(p)?.size ?? 0);
     }
     const ok = await waitUntil(Date.now() + 30_000, async () => {
       for (const [db, n] of want) {
@@ -871,14 +867,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     for (const d of devices) {
       trace.push(`timeline ${d.id}: ${d.timeline.slice(-40).join(' | ')}`);
     }
-    const sched = await c.admin$('GET', '/_scheduler/docs');
-    for (const j of (sched.body?.docs ?? []) as {
-      doc_id: string;
-      state: string;
-      info?: unknown;
-    }[]) {
-      trace.push(`replication ${j.doc_id}: ${j.state} ${JSON.stringify(j.info)}`);
-    }
+    trace.push(`router: ${JSON.stringify(t.router.stats())}`);
     for (const d of devices) {
       const st = d.sync?.status;
       trace.push(
@@ -908,18 +897,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
         docs: await allDocsLocal(d.local),
       })),
     );
-    const selected = new Map<string, Set<string>>();
-    for (const p of persons) {
-      const rep = await c.admin$('GET', `/_replicator/${replicationIds(p).pull}`);
-      const selector = rep.body?.selector;
-      const found = await c.admin$('POST', `/${t.masterDb}/_find`, {
-        selector,
-        fields: ['_id'],
-        limit: 1_000_000,
-      });
-      if (found.status !== 200) throw new Error(`_find for ${p}: ${found.status}`);
-      selected.set(p, new Set((found.body.docs as { _id: string }[]).map((d) => d._id)));
-    }
+    const selected = expectedHoldings(master, t.provisioner.people.all());
     // Every revision master knows of a doc: the paths of all its leaves. (`_revs_diff` is no
     // use here: PouchDB calls an ancestor whose body it no longer has "missing", CouchDB not.)
     const byDoc = new Map<string, string[]>();

@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { startServer, type RunningServer } from '../../src/lib/server/app';
 import { ensureDemoPeople, localDate, seedDemoDay } from '../../src/lib/server/demo-seed';
 import { startOutpost, type RunningOutpost } from '../../src/lib/server/outpost';
-import { replicationIds, userDbName } from '../../src/lib/server/provision/names';
+import { userDbName } from '../../src/lib/server/provision/names';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -64,21 +64,16 @@ export interface FullServer extends RunningOutpost {
 }
 
 /**
- * Waits until the provisioner (following `_users`) has set up every demo person: two
- * replications each, and the supervisor's db accepting the team's docs. Signing in while it
+ * Waits until the provisioner (following `_users`) has set up every demo person: their db, and
+ * the supervisor's db accepting the team's docs. Signing in while it
  * still writes the same docs can fail (see the report on enrolment racing the provisioner).
  */
 async function provisioned(running: RunningOutpost): Promise<void> {
   const deadline = Date.now() + 30_000;
-  const replicator = running.couchAdmin.use<Record<string, unknown>>('_replicator');
   const supervisorDb = running.couchAdmin.use<Record<string, unknown>>(userDbName('sam'));
   for (;;) {
-    const list = await replicator.list().catch(() => ({ rows: [] as { id: string }[] }));
-    const ids = new Set(list.rows.map((r) => r.id));
-    const replications = ['ana', 'ben', 'sam'].every((p) => {
-      const { pull, push } = replicationIds(p);
-      return ids.has(pull) && ids.has(push);
-    });
+    const dbs = new Set(await running.couchAdmin.db.list().catch(() => [] as string[]));
+    const replications = ['ana', 'ben', 'sam'].every((p) => dbs.has(userDbName(p)));
     const design = await supervisorDb.get('_design/outpost').catch(() => null);
     const team = String(design?.validate_doc_update ?? '').includes('var TEAM = ["ana","ben"]');
     if (replications && team) return;

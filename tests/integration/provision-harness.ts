@@ -1,13 +1,21 @@
-/** A provisioned Outpost team on the test CouchDB: master, people, their dbs and replications. */
+/** A provisioned Outpost team on the test CouchDB: master, people, their dbs and the change router. */
 import Nano from 'nano';
+import { createAdminCouch } from '../../src/lib/server/couch/admin-http';
 import { createProvisioner, type Provisioner } from '../../src/lib/server/provision/provision';
 import { addPerson } from '../../src/lib/server/provision/users';
+import { startRouter, type ChangeRouter, type RouterOptions } from '../../src/lib/server/router';
 import type { TestCouch } from './couch-harness';
 
 export interface TestTeam {
   provisioner: Provisioner;
   couchAdmin: Nano.ServerScope;
   masterDb: string;
+  /** The router's checkpoint db (unique per team). */
+  routerDb: string;
+  /** The running change router (stopped by cleanup). */
+  router: ChangeRouter;
+  /** Starts another router on the same team (a second app instance, or a restart). */
+  startRouter(overrides?: Partial<RouterOptions>): ChangeRouter;
   rep1: string;
   rep2: string;
   supervisor: string;
@@ -16,8 +24,11 @@ export interface TestTeam {
   cleanup(): Promise<void>;
 }
 
-/** Creates two reps and a supervisor (one team) and provisions everything. */
-export async function provisionTestTeam(couch: TestCouch): Promise<TestTeam> {
+/** Creates two reps and a supervisor (one team), provisions everything and starts a router. */
+export async function provisionTestTeam(
+  couch: TestCouch,
+  routerOptions: Partial<RouterOptions> = {},
+): Promise<TestTeam> {
   const u = new URL(couch.url);
   u.username = encodeURIComponent(couch.admin.name);
   u.password = encodeURIComponent(couch.admin.password);
@@ -33,22 +44,41 @@ export async function provisionTestTeam(couch: TestCouch): Promise<TestTeam> {
   ] as const) {
     await addPerson(couchAdmin, { name, password, role, team });
   }
+  const routerDb = couch.unique('outpost-router');
+  const routers: ChangeRouter[] = [];
   const provisioner = createProvisioner({
     couch: couchAdmin,
     masterDb,
-    replicationUrl: couch.url,
-    adminAuthorization: couch.adminAuth,
+    routerDb,
+    onPersonChanged: (name, before) => result.router.personChanged(name, before),
   });
   await provisioner.provisionAll();
-  return {
+  const launch = (overrides: Partial<RouterOptions> = {}) => {
+    const router = startRouter({
+      couch: createAdminCouch({ url: couch.url, admin: couch.admin }),
+      masterDb,
+      routerDb,
+      people: provisioner.people,
+      longpollMs: 10_000,
+      ...routerOptions,
+      ...overrides,
+    });
+    routers.push(router);
+    return router;
+  };
+  const result: TestTeam = {
     provisioner,
     couchAdmin,
     masterDb,
+    routerDb,
+    router: launch(),
+    startRouter: launch,
     rep1,
     rep2,
     supervisor,
     password,
     async cleanup() {
+      await Promise.all(routers.map((r) => r.stop()));
       if (!couch.real) return; // the embedded server's data folder is removed with it
       const people = [rep1, rep2, supervisor];
       const users = couchAdmin.use<Record<string, unknown>>('_users');
@@ -58,18 +88,14 @@ export async function provisionTestTeam(couch: TestCouch): Promise<TestTeam> {
         if (people.some((p) => name === p || name.startsWith(`${p}~`)))
           await users.destroy(row.id, row.value.rev);
       }
-      const reps = couchAdmin.use<Record<string, unknown>>('_replicator');
-      const docs = await reps.list();
-      for (const row of docs.rows) {
-        if (people.some((p) => row.id.endsWith(Buffer.from(p).toString('hex'))))
-          await reps.destroy(row.id, row.value.rev);
-      }
       for (const db of [
         masterDb,
+        routerDb,
         ...people.map((p) => `userdb-${Buffer.from(p).toString('hex')}`),
       ]) {
         await couchAdmin.db.destroy(db).catch(() => {});
       }
     },
   };
+  return result;
 }

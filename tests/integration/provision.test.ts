@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userDbName, replicationIds } from '../../src/lib/server/provision/names';
+import { userDbName } from '../../src/lib/server/provision/names';
 import { basicAuth, startTestCouch, type TestCouch } from './couch-harness';
 import { waitFor } from './sync-setup';
 import { provisionTestTeam, type TestTeam } from './provision-harness';
@@ -31,9 +31,19 @@ describe('provisioner', () => {
     }
     const sec = await couch.admin$('GET', `/${userDbName(team.rep1)}/_security`);
     expect(sec.body.members).toEqual({ names: [team.rep1], roles: [`owner:${team.rep1}`] });
-    const ids = replicationIds(team.rep1);
-    const pull = await couch.admin$('GET', `/_replicator/${ids.pull}`);
-    expect(pull.body.continuous).toBe(true);
+    const routerDb = await couch.admin$('GET', `/${team.routerDb}/_security`);
+    expect(routerDb.body.members).toEqual({ names: [], roles: ['_admin'] });
+    expect((await couch.admin$('GET', '/_global_changes')).status).toBe(200);
+  });
+
+  it('writes no per-person replication: the change router replaces them', async () => {
+    const jobs = await couch.admin$('GET', '/_replicator/_all_docs');
+    const ours = (jobs.body.rows as { id: string }[]).filter((r) =>
+      [team.rep1, team.rep2, team.supervisor].some((p) =>
+        r.id.endsWith(Buffer.from(p).toString('hex')),
+      ),
+    );
+    expect(ours).toEqual([]);
   });
 
   it('is idempotent: running it again changes nothing', async () => {

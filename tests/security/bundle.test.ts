@@ -68,7 +68,7 @@ describe('vite build -> the client bundle in build/', () => {
   const names: [string, string | RegExp][] = [
     ['OUTPOST_ADMIN_PASSWORD', 'OUTPOST_ADMIN_PASSWORD'],
     ['OUTPOST_ADMIN_NAME', 'OUTPOST_ADMIN_NAME'],
-    ['COUCHDB_URL (or COUCHDB_REPLICATION_URL)', 'COUCHDB_'],
+    ['COUCHDB_URL', 'COUCHDB_'],
     ["the generated password's file name admin-password", 'admin-password'],
     ['process.env', /process\.env/],
     ['express-pouchdb', 'express-pouchdb'],

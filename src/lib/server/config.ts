@@ -8,8 +8,6 @@ export interface ServerConfig {
   host: string;
   /** Admin URL of a real CouchDB, or undefined for the embedded server. */
   couchUrl?: string;
-  /** How CouchDB reaches itself in `_replicator` docs (default: the CouchDB URL). */
-  replicationUrl?: string;
   dataDir: string;
   couchPort: number;
   admin: { name: string; password: string };
@@ -37,7 +35,6 @@ export function readConfig(root: string, env: NodeJS.ProcessEnv = process.env): 
     port: Number(env.PORT ?? 3000),
     host: env.HOST ?? '0.0.0.0',
     couchUrl,
-    replicationUrl: env.COUCHDB_REPLICATION_URL || undefined,
     dataDir,
     couchPort: Number(env.OUTPOST_COUCH_PORT ?? 5985),
     admin: {

@@ -53,7 +53,6 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.host,
     couchUrl: config.couchUrl,
-    replicationUrl: config.replicationUrl,
     embedded: { dataDir: config.dataDir, admin: config.admin, port: config.couchPort },
   });
   const lines = [

@@ -8,8 +8,10 @@ import type { AddressInfo } from 'node:net';
 import Nano from 'nano';
 import { createApp } from './app';
 import { startEmbeddedCouch, type EmbeddedCouch } from './embedded/server';
+import { createAdminCouch } from './couch/admin-http';
 import { createProvisioner } from './provision/provision';
 import { DEFAULT_MASTER_DB } from './provision/names';
+import { DEFAULT_ROUTER_DB, startRouter, type ChangeRouter } from './router';
 import { startResolverWorker, type ResolverWorker } from './resolver/worker';
 import { watchUsers } from './users-watch';
 
@@ -19,8 +21,6 @@ export interface OutpostOptions {
   host: string;
   /** Admin URL of a real CouchDB (http://admin:pw@host:5984); unset = embedded server. */
   couchUrl?: string;
-  /** How CouchDB reaches itself for `_replicator` endpoints (default: the CouchDB URL). */
-  replicationUrl?: string;
   /** Embedded server: data folder, admin, and its own loopback port (0 = any free one). */
   embedded?: { dataDir: string; admin: { name: string; password: string }; port: number };
   masterDb?: string;
@@ -40,6 +40,8 @@ export interface RunningOutpost {
   embedded: EmbeddedCouch | null;
   /** The conflict resolver following master. */
   resolver: ResolverWorker;
+  /** The change router between master and the per-user dbs. */
+  router: ChangeRouter;
   close(): Promise<void>;
 }
 
@@ -52,9 +54,6 @@ export function splitAdminUrl(adminUrl: string): { url: string; name: string; pa
   u.password = '';
   return { url: u.toString().replace(/\/$/, ''), name, password };
 }
-
-const basic = (name: string, password: string) =>
-  'Basic ' + Buffer.from(`${name}:${password}`).toString('base64');
 
 /** Starts the Outpost server and resolves once it listens and master is provisioned. */
 export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost> {
@@ -79,14 +78,25 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
   adminUrl.username = encodeURIComponent(couch.name);
   adminUrl.password = encodeURIComponent(couch.password);
   const couchAdmin = Nano({ url: adminUrl.toString() });
+  let router: ChangeRouter | null = null;
   const provisioner = createProvisioner({
     couch: couchAdmin,
     masterDb,
-    replicationUrl: opts.replicationUrl ?? couch.url,
-    adminAuthorization: basic(couch.name, couch.password),
+    routerDb: DEFAULT_ROUTER_DB,
+    onPersonChanged: async (name, before) => router?.personChanged(name, before),
     log,
   });
   await provisioner.provisionAll();
+  router = startRouter({
+    couch: createAdminCouch({
+      url: couch.url,
+      admin: { name: couch.name, password: couch.password },
+    }),
+    masterDb,
+    routerDb: DEFAULT_ROUTER_DB,
+    people: provisioner.people,
+    log,
+  });
   const stopWatching = watchUsers(couchAdmin, provisioner, log);
   const resolver = startResolverWorker({
     url: `${couch.url}/${encodeURIComponent(masterDb)}`,
@@ -114,9 +124,11 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     masterDb,
     embedded,
     resolver,
+    router,
     close: () =>
       (closed ??= (async () => {
         stopWatching();
+        await router?.stop();
         await resolver.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

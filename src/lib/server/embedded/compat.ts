@@ -26,6 +26,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DbUpdates } from './db-updates';
 import type { ReplicatorEmulation } from './replicator';
 
 export interface UserCtx {
@@ -47,6 +48,8 @@ export interface CompatOptions {
   sessionTtlMs?: number;
   /** Answers `_scheduler/docs` for the emulated `_replicator` (see replicator.ts). */
   scheduler?: () => ReplicatorEmulation | null;
+  /** Answers `_db_updates` (see db-updates.ts); express-pouchdb has none. */
+  dbUpdates?: DbUpdates;
   /** CouchDB's `[couchdb] max_document_size` in bytes (default 8 MB, as CouchDB 3). */
   maxDocumentBytes?: number;
   /** Largest request body, CouchDB's `max_http_request_size` (see {@link MAX_REQUEST_BYTES}). */
@@ -360,6 +363,12 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     };
     if (isAdmin(ctx)) {
       if (first === '_scheduler' && !schedulerDocs(segments, res)) return null;
+      if (first === '_db_updates' && segments.length === 1 && opts.dbUpdates) {
+        if (method !== 'GET' && method !== 'HEAD') {
+          send(res, 405, { error: 'method_not_allowed', reason: 'Only GET,HEAD allowed' });
+        } else opts.dbUpdates.answer(req, res);
+        return null;
+      }
       return { serverAdmin: true, dbAdmin: true };
     }
     if (first.startsWith('_')) {

@@ -14,6 +14,7 @@ import './patches';
 import expressPouchdb from 'express-pouchdb';
 import PouchDB from 'pouchdb';
 import { createCompat } from './compat';
+import { createDbUpdates } from './db-updates';
 import { trackOpenDbs } from './open-dbs';
 import { startReplicatorEmulation, type ReplicatorEmulation } from './replicator';
 
@@ -99,12 +100,24 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
   });
   let url = '';
   let replicator: ReplicatorEmulation | null = null;
+  const adminAuthorization = basic(opts.admin.name, opts.admin.password);
+  let globalChanges = false;
+  const dbUpdates = createDbUpdates({
+    exists: async () =>
+      (globalChanges ||=
+        (await fetch(`${url}/_global_changes`, { headers: { authorization: adminAuthorization } }))
+          .status === 200),
+  });
   const compat = createCompat({
     selfUrl: () => url,
-    adminAuthorization: basic(opts.admin.name, opts.admin.password),
+    adminAuthorization,
     scheduler: () => replicator,
+    dbUpdates,
   });
-  const server: Server = createServer((req, res) => compat(req, res, () => pouchApp(req, res)));
+  const server: Server = createServer((req, res) => {
+    dbUpdates.observe(req, res);
+    compat(req, res, () => pouchApp(req, res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
@@ -118,6 +131,7 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
     PouchDB: Pouch,
     async close() {
       await replicator?.stop();
+      dbUpdates.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

@@ -25,9 +25,3 @@ export function isDeviceUser(name: string): boolean {
 export function deviceUserName(owner: string, deviceId: string): string {
   return `${owner}${DEVICE_SEPARATOR}${deviceId}`;
 }
-
-/** Ids of the two server-side replications of a user's database. */
-export function replicationIds(name: string): { pull: string; push: string } {
-  const hex = Buffer.from(name, 'utf8').toString('hex');
-  return { pull: `outpost-pull-${hex}`, push: `outpost-push-${hex}` };
-}

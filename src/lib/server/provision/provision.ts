@@ -1,32 +1,35 @@
 /**
- * The provisioner (DESIGN.md sections 1 and 8): creates the master db and, for every person in
- * `_users`, their per-user db with `_security`, design doc, Mango indexes and the two
- * server-side replications as `_replicator` docs. Idempotent: every step compares and writes
- * only what differs, so it is safe to run again at any time. Speaks CouchDB HTTP only (nano).
+ * The provisioner (DESIGN.md sections 1 and 8): creates master, the change router's db, CouchDB's
+ * `_global_changes` (for `_db_updates`) and, per person, their db with `_security`, design doc and
+ * Mango indexes. A `_users` change provisions that one person (and the supervisors whose team it
+ * changes), never everyone. Idempotent: every step compares and writes only what differs,
+ * ignoring what CouchDB adds to stored docs, so a second run changes nothing. Speaks CouchDB
+ * HTTP only (nano).
  */
 import type { ServerScope } from 'nano';
+import type { OutpostPerson } from '../../domain/routing';
 import { canonicalJson } from '../../domain/stamp';
+import { forEachLimited } from '../router/limit';
+import { routerDesignDoc } from '../router/design';
 import { MANGO_INDEXES, outpostDesignDoc } from './design';
-import { isDeviceUser, ownerRole, replicationIds, userDbName } from './names';
+import { isDeviceUser, ownerRole, userDbName } from './names';
+import { createPeople, personFromUserDoc, type People } from './people';
 
-export type PersonRole = 'rep' | 'supervisor';
-
-/** A person known to Outpost, read from their `_users` doc. */
-export interface OutpostPerson {
-  name: string;
-  role: PersonRole;
-  /** Team name; a supervisor sees the reps of the same team. */
-  team: string;
-}
+export type { OutpostPerson, PersonRole } from '../../domain/routing';
+export { personFromUserDoc } from './people';
 
 export interface ProvisionerOptions {
   /** nano with admin credentials. */
   couch: ServerScope;
   masterDb: string;
-  /** How CouchDB reaches itself for `_replicator` endpoints, without credentials. */
-  replicationUrl: string;
-  /** `Basic ...` admin header placed in `_replicator` endpoint headers (admin-only db). */
-  adminAuthorization: string;
+  /** The change router's checkpoint db. */
+  routerDb: string;
+  /** The provisioned people (the router routes to them); a new store by default. */
+  people?: People;
+  /** Called after a person was provisioned whose role or team is new (the router backfills). */
+  onPersonChanged?: (name: string, before: OutpostPerson | undefined) => Promise<void>;
+  /** People provisioned at once by `provisionAll` (default 8). */
+  concurrency?: number;
   log?: (message: string) => void;
 }
 
@@ -40,66 +43,21 @@ interface CouchError {
 }
 const status = (err: unknown) => (err as CouchError)?.statusCode;
 
-/** Everything of a stored doc except its revision, for comparison. */
-function sameBody(stored: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
-  const { _rev: _ignored, ...rest } = stored;
-  return canonicalJson(rest) === canonicalJson(wanted);
+/** Whether the stored doc already holds every wanted field (CouchDB may add others). */
+function holds(stored: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
+  return Object.entries(wanted).every(
+    ([k, v]) => k === '_rev' || canonicalJson(stored[k]) === canonicalJson(v),
+  );
 }
 
-/** Reads an Outpost person from a `_users` doc; null for device users and non-Outpost users. */
-export function personFromUserDoc(doc: Record<string, unknown>): OutpostPerson | null {
-  const name = doc.name;
-  if (typeof name !== 'string' || doc.type !== 'user' || isDeviceUser(name)) return null;
-  const roles = Array.isArray(doc.roles) ? (doc.roles as string[]) : [];
-  const role: PersonRole | null = roles.includes('supervisor')
-    ? 'supervisor'
-    : roles.includes('rep')
-      ? 'rep'
-      : null;
-  if (!role) return null;
-  const outpost = (doc.outpost ?? {}) as { team?: unknown };
-  return {
-    name,
-    role,
-    team: typeof outpost.team === 'string' && outpost.team ? outpost.team : 'default',
-  };
-}
-
-/** The Mango selector of what flows from master into a person's db. */
-export function pullSelector(person: OutpostPerson, team: string[]): Record<string, unknown> {
-  if (person.role === 'supervisor') {
-    return {
-      $or: [
-        { owner: { $in: [person.name, ...team].sort() } },
-        { type: 'account' },
-        { type: 'template' },
-        { type: 'product' },
-      ],
-    };
-  }
-  return {
-    $or: [
-      { owner: person.name },
-      { assignee: person.name },
-      { formerAssignees: { $elemMatch: { $eq: person.name } } },
-      { type: 'account' },
-      { type: 'template' },
-      { type: 'product' },
-    ],
-  };
-}
-
-/** What flows from a person's db back to master: every Outpost doc, never design docs. */
-export const PUSH_SELECTOR = { _id: { $regex: '^[a-z]+:' } };
+/** Prefix of the `_replicator` docs of the first design (two per person), removed on start. */
+const LEGACY_REPLICATION_PREFIX = 'outpost-';
 
 /** Creates the provisioner. */
 export function createProvisioner(opts: ProvisionerOptions) {
   const { couch, masterDb } = opts;
   const log = opts.log ?? (() => {});
-  const endpoint = (db: string) => ({
-    url: `${opts.replicationUrl.replace(/\/$/, '')}/${encodeURIComponent(db)}`,
-    headers: { Authorization: opts.adminAuthorization },
-  });
+  const people = opts.people ?? createPeople();
 
   async function ensureDb(name: string, report: ProvisionReport) {
     try {
@@ -110,7 +68,7 @@ export function createProvisioner(opts: ProvisionerOptions) {
     }
   }
 
-  /** Writes `doc` unless the stored one is the same; a concurrent writer (409) means: look again. */
+  /** Writes `doc` unless the stored one holds it; a concurrent writer (409) means: look again. */
   async function upsert(
     db: string,
     doc: { _id: string } & Record<string, unknown>,
@@ -124,7 +82,7 @@ export function createProvisioner(opts: ProvisionerOptions) {
       } catch (err) {
         if (status(err) !== 404) throw err;
       }
-      if (current && sameBody(current, doc)) return;
+      if (current && holds(current, doc)) return;
       try {
         await scope.insert({ ...doc, ...(current ? { _rev: current._rev as string } : {}) });
         (current ? report.updated : report.created).push(`${db}/${doc._id}`);
@@ -141,14 +99,19 @@ export function createProvisioner(opts: ProvisionerOptions) {
     report: ProvisionReport,
   ) {
     const current = (await couch.request({ db, path: '_security' })) as Record<string, unknown>;
-    if (canonicalJson(current) === canonicalJson(security)) return;
+    if (holds(current, security)) return;
     await couch.request({ db, path: '_security', method: 'PUT', body: security });
     report.updated.push(`${db}/_security`);
   }
 
-  /** Creates the Mango indexes; a concurrent creation of the same index (409) is retried. */
+  /** Creates the Mango indexes the db lacks; a concurrent creation (409) is retried. */
   async function ensureIndexes(db: string) {
+    const existing = (await couch.request({ db, path: '_index' })) as {
+      indexes: { ddoc: string | null; name: string }[];
+    };
+    const have = new Set(existing.indexes.map((i) => `${i.ddoc}/${i.name}`));
     for (const index of MANGO_INDEXES) {
+      if (have.has(`_design/${index.ddoc}/${index.name}`)) continue;
       for (let attempt = 0; ; attempt++) {
         try {
           await couch.request({ db, path: '_index', method: 'POST', body: index });
@@ -180,56 +143,18 @@ export function createProvisioner(opts: ProvisionerOptions) {
       .filter((p): p is OutpostPerson => p !== null);
   }
 
-  const teamOf = (person: OutpostPerson, people: OutpostPerson[]) =>
-    people
-      .filter((p) => p.role === 'rep' && p.team === person.team && p.name !== person.name)
-      .map((p) => p.name);
+  /** Reps a supervisor's db accepts writes for (the design doc's TEAM). */
+  const teamOf = (person: OutpostPerson, within = people) =>
+    person.role === 'supervisor'
+      ? within
+          .directory()
+          .repsOf(person.team)
+          .filter((n) => n !== person.name)
+      : [];
 
-  return {
-    /** Creates master with its security (admins and supervisors), design doc and indexes. */
-    async ensureMaster(): Promise<ProvisionReport> {
-      const report: ProvisionReport = { created: [], updated: [] };
-      await ensureDb(masterDb, report);
-      await ensureSecurity(
-        masterDb,
-        { admins: { names: [], roles: [] }, members: { names: [], roles: ['supervisor'] } },
-        report,
-      );
-      await upsert(masterDb, outpostDesignDoc(null), report);
-      await ensureIndexes(masterDb);
-      return report;
-    },
-
-    /** Creates or updates one person's db, security, design doc, indexes and replications. */
-    ensurePerson(person: OutpostPerson, people?: OutpostPerson[]): Promise<ProvisionReport> {
-      return onePerPerson(person.name, () => provisionPerson(person, people));
-    },
-
-    /** Provisions master and every person in `_users`; returns what it created or changed. */
-    async provisionAll(): Promise<ProvisionReport> {
-      const report = await this.ensureMaster();
-      const people = await listPeople();
-      for (const person of people) {
-        const r = await this.ensurePerson(person, people);
-        report.created.push(...r.created);
-        report.updated.push(...r.updated);
-      }
-      if (report.created.length + report.updated.length > 0) {
-        log(`provisioned: ${report.created.length} created, ${report.updated.length} updated`);
-      }
-      return report;
-    },
-
-    listPeople,
-  };
-
-  /** ensurePerson without the one-at-a-time guard. */
-  async function provisionPerson(
-    person: OutpostPerson,
-    people?: OutpostPerson[],
-  ): Promise<ProvisionReport> {
+  /** Creates or updates one person's db, security, design doc and indexes. */
+  async function provisionPerson(person: OutpostPerson, team: string[]): Promise<ProvisionReport> {
     const report: ProvisionReport = { created: [], updated: [] };
-    const team = person.role === 'supervisor' ? teamOf(person, people ?? (await listPeople())) : [];
     const db = userDbName(person.name);
     await ensureDb(db, report);
     await ensureSecurity(
@@ -242,32 +167,122 @@ export function createProvisioner(opts: ProvisionerOptions) {
     );
     await upsert(db, outpostDesignDoc(person.name, team), report);
     await ensureIndexes(db);
-    await ensureDb('_replicator', report);
-    const ids = replicationIds(person.name);
-    await upsert(
-      '_replicator',
-      {
-        _id: ids.pull,
-        source: endpoint(masterDb),
-        target: endpoint(db),
-        selector: pullSelector(person, team),
-        continuous: true,
-      },
-      report,
-    );
-    await upsert(
-      '_replicator',
-      {
-        _id: ids.push,
-        source: endpoint(db),
-        target: endpoint(masterDb),
-        selector: PUSH_SELECTOR,
-        continuous: true,
-      },
-      report,
-    );
     return report;
   }
+
+  /** Removes the two `_replicator` docs per person of the first design (an upgrade). */
+  async function removeLegacyReplications(report: ProvisionReport) {
+    const rows = (
+      await couch.use('_replicator').list({
+        startkey: LEGACY_REPLICATION_PREFIX,
+        endkey: `${LEGACY_REPLICATION_PREFIX}\ufff0`,
+      })
+    ).rows;
+    const gone = rows
+      .filter((r) => /^outpost-(pull|push)-[0-9a-f]+$/.test(r.id))
+      .map((r) => ({ _id: r.id, _rev: r.value.rev, _deleted: true }));
+    if (!gone.length) return;
+    await couch.use('_replicator').bulk({ docs: gone });
+    report.updated.push(...gone.map((d) => `_replicator/${d._id} (removed)`));
+    log(`router: removed ${gone.length} per-person replications it replaces`);
+  }
+
+  /** Provisions `person` and records them; returns what they were before. */
+  async function ensurePerson(person: OutpostPerson): Promise<ProvisionReport> {
+    const before = people.get(person.name);
+    const report = await onePerPerson(person.name, () => provisionPerson(person, teamOf(person)));
+    people.set(person.name, person);
+    const moved = !before || before.team !== person.team || before.role !== person.role;
+    if (moved) {
+      // Supervisors whose team gained or lost this rep accept other writes now.
+      const teams = new Set([person.team, ...(before ? [before.team] : [])]);
+      const dir = people.directory();
+      for (const team of teams) {
+        for (const s of dir.supervisorsOf(team)) {
+          if (s === person.name) continue;
+          const sup = people.get(s)!;
+          const r = await onePerPerson(s, () => provisionPerson(sup, teamOf(sup)));
+          report.created.push(...r.created);
+          report.updated.push(...r.updated);
+        }
+      }
+      await opts.onPersonChanged?.(person.name, before);
+    }
+    return report;
+  }
+
+  return {
+    people,
+
+    /** Creates master (security, design docs, indexes), the router's db and `_global_changes`. */
+    async ensureMaster(): Promise<ProvisionReport> {
+      const report: ProvisionReport = { created: [], updated: [] };
+      await ensureDb(masterDb, report);
+      await ensureSecurity(
+        masterDb,
+        { admins: { names: [], roles: [] }, members: { names: [], roles: ['supervisor'] } },
+        report,
+      );
+      await upsert(masterDb, outpostDesignDoc(null), report);
+      await upsert(masterDb, routerDesignDoc(), report);
+      await ensureIndexes(masterDb);
+      await ensureDb(opts.routerDb, report);
+      await ensureSecurity(
+        opts.routerDb,
+        { admins: { names: [], roles: ['_admin'] }, members: { names: [], roles: ['_admin'] } },
+        report,
+      );
+      await ensureDb('_global_changes', report);
+      await ensureDb('_replicator', report);
+      await removeLegacyReplications(report);
+      return report;
+    },
+
+    /** Provisions one person (and the supervisors of the team they joined or left). */
+    ensurePerson,
+
+    /**
+     * Follows one `_users` change: provisions that person, or forgets one who left (their db is
+     * kept). Device users provision nothing.
+     */
+    async userChanged(id: string, doc: Record<string, unknown> | null): Promise<void> {
+      const name = id.replace(/^org\.couchdb\.user:/, '');
+      if (name === id || isDeviceUser(name)) return;
+      const person = doc ? personFromUserDoc(doc) : null;
+      if (person) {
+        await ensurePerson(person);
+        return;
+      }
+      const before = people.set(name, null);
+      if (before?.role === 'rep') {
+        for (const s of people.directory().supervisorsOf(before.team)) {
+          const sup = people.get(s)!;
+          await onePerPerson(s, () => provisionPerson(sup, teamOf(sup)));
+        }
+      }
+    },
+
+    /** Provisions master and every person in `_users`; returns what it created or changed. */
+    async provisionAll(): Promise<ProvisionReport> {
+      const report = await this.ensureMaster();
+      const everyone = await listPeople();
+      const all = createPeople(everyone);
+      await forEachLimited(everyone, opts.concurrency ?? 8, async (person) => {
+        const r = await onePerPerson(person.name, () =>
+          provisionPerson(person, teamOf(person, all)),
+        );
+        report.created.push(...r.created);
+        report.updated.push(...r.updated);
+      });
+      for (const person of everyone) people.set(person.name, person);
+      if (report.created.length + report.updated.length > 0) {
+        log(`provisioned: ${report.created.length} created, ${report.updated.length} updated`);
+      }
+      return report;
+    },
+
+    listPeople,
+  };
 }
 
 export type Provisioner = ReturnType<typeof createProvisioner>;

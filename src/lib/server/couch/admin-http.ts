@@ -1,0 +1,76 @@
+/**
+ * A small CouchDB HTTP client with the server admin's credentials, for the change router: plain
+ * CouchDB API calls (JSON in, JSON out) over fetch's keep-alive pool. Errors keep CouchDB's
+ * status/error/reason (src/lib/errors.ts); credentials never appear in a message.
+ */
+import { createError, toOutpostError } from '../../errors';
+
+export interface CouchRequest {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Aborts the request (a longpoll being stopped). */
+  signal?: AbortSignal;
+}
+
+export interface AdminCouch {
+  /** Base URL without credentials. */
+  readonly url: string;
+  /** Sends one request and returns the parsed JSON answer; throws an OutpostError on >= 400. */
+  request<T = unknown>(method: string, path: string, req?: CouchRequest): Promise<T>;
+}
+
+/** Encodes a db name for a URL path (`/` in names such as `a/b` becomes `%2F`). */
+export const dbPath = (db: string) => `/${encodeURIComponent(db)}`;
+
+/** Creates the client for a base URL (no credentials) and the admin's name and password. */
+export function createAdminCouch(opts: {
+  url: string;
+  admin: { name: string; password: string };
+  fetch?: typeof fetch;
+}): AdminCouch {
+  const base = opts.url.replace(/\/$/, '');
+  const doFetch = opts.fetch ?? fetch;
+  const authorization =
+    'Basic ' + Buffer.from(`${opts.admin.name}:${opts.admin.password}`).toString('base64');
+  return {
+    url: base,
+    async request<T>(method: string, path: string, req: CouchRequest = {}): Promise<T> {
+      const qs = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.query ?? {}))
+        if (v !== undefined) qs.set(k, String(v));
+      const target = `${base}${path}${qs.size ? `?${qs}` : ''}`;
+      const headers: Record<string, string> = { authorization, accept: 'application/json' };
+      let body: string | undefined;
+      if (req.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(req.body);
+      }
+      let res: Response;
+      try {
+        res = await doFetch(target, { method, headers, body, signal: req.signal });
+      } catch (err) {
+        if ((err as Error).name === 'AbortError') throw err;
+        throw createError('network', {
+          message: `CouchDB did not answer ${method} ${path}: ${(err as Error).message}`,
+          cause: err,
+        });
+      }
+      const text = await res.text();
+      let parsed: unknown = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = { error: 'bad_response', reason: text.slice(0, 200) };
+      }
+      if (res.status >= 400) {
+        const e = (parsed ?? {}) as { error?: string; reason?: string };
+        throw toOutpostError({
+          status: res.status,
+          error: e.error,
+          reason: `${method} ${path}: ${e.reason ?? res.statusText}`,
+        });
+      }
+      return parsed as T;
+    },
+  };
+}
