@@ -4,6 +4,7 @@
 function (newDoc, oldDoc, userCtx) {
   var DB_OWNER = null; // outpost:db-owner
   var TEAM = []; // outpost:team
+  var ONLY_TYPES = null; // outpost:only-types
   var TYPES = ['account', 'stop', 'event', 'note', 'task', 'conflict', 'device', 'photo', 'template', 'inspection', 'product', 'order'];
   var STATUSES = ['planned', 'en_route', 'arrived', 'done', 'skipped', 'cancelled'];
   var roles = userCtx.roles || [];
@@ -25,6 +26,14 @@ function (newDoc, oldDoc, userCtx) {
   }
 
   if (newDoc._id.indexOf('_design/') === 0) forbid('Design documents can only be changed by an admin.');
+  // A team's reference db (products, templates): read by the team, written by its supervisors.
+  if (ONLY_TYPES !== null) {
+    if (roles.indexOf('supervisor') === -1) forbid('Only supervisors and admins may change the reference data.');
+    var kind = newDoc.type || (oldDoc && oldDoc.type);
+    if (ONLY_TYPES.indexOf(kind) === -1) forbid('Only ' + ONLY_TYPES.join(' and ') + ' documents belong in the reference db.');
+  } else if (DB_OWNER !== null && (newDoc.type === 'product' || newDoc.type === 'template')) {
+    forbid('Products and templates are written in the team\'s reference db.');
+  }
   var owner = newDoc.owner || (oldDoc && oldDoc.owner);
   if (typeof owner !== 'string' || owner === '') forbid('Every document needs an owner.');
   if (!mayWriteFor(owner)) throw { unauthorized: 'You may only write your own documents.' };

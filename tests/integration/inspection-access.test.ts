@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TEMPLATES } from '../../src/lib/demo/templates';
-import { userDbName } from '../../src/lib/server/provision/names';
+import { referenceDbName, userDbName } from '../../src/lib/server/provision/names';
 import { basicAuth, startTestCouch, type TestCouch } from './couch-harness';
 import { provisionTestTeam, type TestTeam } from './provision-harness';
 
@@ -97,11 +97,11 @@ describe('inspections and templates under validate_doc_update', () => {
       ...DEMO_TEMPLATES['fridge-check'],
     });
     expect(r.status).toBe(403);
-    expect(r.body.reason).toBe('Only supervisors may write inspection templates.');
+    expect(r.body.reason).toBe("Products and templates are written in the team's reference db.");
   });
 
-  it('PUT /master/template - a supervisor writes a template', async () => {
-    const r = await couch.as(supervisor, 'PUT', `/${team.masterDb}/template:walk`, {
+  it('PUT /outpost-ref-<team>/template - a supervisor writes a template in the team reference db', async () => {
+    const r = await couch.as(supervisor, 'PUT', `/${referenceDbName(team.team)}/template:walk`, {
       _id: 'template:walk',
       type: 'template',
       ...stamps(team.supervisor),

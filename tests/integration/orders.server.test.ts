@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userDbName } from '../../src/lib/server/provision/names';
+import { referenceDbName, userDbName } from '../../src/lib/server/provision/names';
 import { basicAuth, startTestCouch, type TestCouch } from './couch-harness';
 import { waitFor } from './sync-setup';
 import { provisionTestTeam, type TestTeam } from './provision-harness';
@@ -68,7 +68,7 @@ describe('orders and the catalogue on the server (validate_doc_update, pull sele
     await couch?.close();
   });
 
-  it('a product a supervisor writes to master reaches every rep and the supervisor', async () => {
+  it('a product a supervisor writes to the team reference db is read by the team, stored once', async () => {
     const sup = basicAuth(team.supervisor, team.password);
     const p = product(
       couch
@@ -77,15 +77,37 @@ describe('orders and the catalogue on the server (validate_doc_update, pull sele
         .replace(/[^A-Z0-9]/g, '-'),
       team.supervisor,
     );
-    const put = await couch.as(sup, 'PUT', `/${team.masterDb}/${encodeURIComponent(p._id)}`, p);
+    const refDb = referenceDbName(team.team);
+    const path = `/${refDb}/${encodeURIComponent(p._id)}`;
+    const put = await couch.as(sup, 'PUT', path, p);
     expect(put.status).toBe(201);
     for (const person of [team.rep1, team.rep2, team.supervisor]) {
-      const path = `/${userDbName(person)}/${encodeURIComponent(p._id)}`;
-      await waitFor(
-        `the product in ${person}'s db`,
-        async () => (await couch.admin$('GET', path)).status === 200,
-      );
+      const read = await couch.as(basicAuth(person, team.password), 'GET', path);
+      expect(read.status).toBe(200);
     }
+    // Never copied into anyone's own db.
+    await team.router.idle();
+    for (const person of [team.rep1, team.rep2, team.supervisor]) {
+      const copy = await couch.admin$('GET', `/${userDbName(person)}/${encodeURIComponent(p._id)}`);
+      expect(copy.status).toBe(404);
+    }
+  });
+
+  it('a rep reads the reference db but cannot write it', async () => {
+    const rep = basicAuth(team.rep1, team.password);
+    const p = product('REP-2', team.rep1);
+    const res = await couch.as(rep, 'PUT', `/${referenceDbName(team.team)}/${p._id}`, p);
+    expect(res.status).toBe(403);
+    expect(res.body.reason).toBe('Only supervisors and admins may change the reference data.');
+  });
+
+  it('a reference db holds only products and templates', async () => {
+    const sup = basicAuth(team.supervisor, team.password);
+    const res = await couch.as(sup, 'PUT', `/${referenceDbName(team.team)}/order:x`, {
+      ...order('x', team.supervisor),
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.reason).toBe('Only product and template documents belong in the reference db.');
   });
 
   it('a rep cannot write the catalogue', async () => {
@@ -93,7 +115,7 @@ describe('orders and the catalogue on the server (validate_doc_update, pull sele
     const p = product('REP-1', team.rep1);
     const res = await couch.as(rep, 'PUT', `/${userDbName(team.rep1)}/${p._id}`, p);
     expect(res.status).toBe(403);
-    expect(res.body.reason).toBe('Only supervisors and admins may change the product catalogue.');
+    expect(res.body.reason).toBe("Products and templates are written in the team's reference db.");
   });
 
   it('a rep writes and submits her order; a submitted order cannot be changed', async () => {

@@ -2,6 +2,7 @@
 import Nano from 'nano';
 import { createAdminCouch } from '../../src/lib/server/couch/admin-http';
 import { createProvisioner, type Provisioner } from '../../src/lib/server/provision/provision';
+import { referenceDbName } from '../../src/lib/server/provision/names';
 import { addPerson } from '../../src/lib/server/provision/users';
 import { startRouter, type ChangeRouter, type RouterOptions } from '../../src/lib/server/router';
 import type { TestCouch } from './couch-harness';
@@ -16,6 +17,8 @@ export interface TestTeam {
   router: ChangeRouter;
   /** Starts another router on the same team (a second app instance, or a restart). */
   startRouter(overrides?: Partial<RouterOptions>): ChangeRouter;
+  /** The team's name (its reference db is `referenceDbName(team)`). */
+  team: string;
   rep1: string;
   rep2: string;
   supervisor: string;
@@ -73,6 +76,7 @@ export async function provisionTestTeam(
     routerDb,
     router: launch(),
     startRouter: launch,
+    team,
     rep1,
     rep2,
     supervisor,
@@ -91,6 +95,7 @@ export async function provisionTestTeam(
       for (const db of [
         masterDb,
         routerDb,
+        referenceDbName(team),
         ...people.map((p) => `userdb-${Buffer.from(p).toString('hex')}`),
       ]) {
         await couchAdmin.db.destroy(db).catch(() => {});

@@ -4,6 +4,7 @@
  * `_local` doc that never replicates) and used for every later sync, so a rep back from hours
  * offline syncs without signing in again.
  */
+import { referenceDbName } from '../domain/db-names';
 import { createError, toOutpostError, type OutpostError } from '../errors';
 
 /** What the server returns for an enrolled device. */
@@ -11,6 +12,8 @@ export interface Enrolment {
   person: { name: string; role: 'rep' | 'supervisor'; team: string; displayName: string };
   /** The person's database name, under the `/couch` front. */
   db: string;
+  /** The team's reference db (products, templates); enrolments made before it existed lack it. */
+  referenceDb?: string;
   credentials: { username: string; password: string };
   /** When this device was enrolled (ISO). */
   enrolledAt: string;
@@ -19,6 +22,15 @@ export interface Enrolment {
 /** The person's CouchDB db behind `/couch` on `origin` (sync, photo fetches, background push). */
 export function remoteDbUrl(origin: string, enrolment: Pick<Enrolment, 'db'>): string {
   return `${origin.replace(/\/$/, '')}/couch/${encodeURIComponent(enrolment.db)}`;
+}
+
+/** The team's reference db behind `/couch` on `origin` (the device pulls it, never writes it). */
+export function referenceDbUrl(
+  origin: string,
+  enrolment: Pick<Enrolment, 'referenceDb' | 'person'>,
+): string {
+  const db = enrolment.referenceDb ?? referenceDbName(enrolment.person.team || 'default');
+  return remoteDbUrl(origin, { db });
 }
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -60,6 +72,7 @@ export async function enrolDevice(
   return {
     person,
     db: body.db,
+    ...(typeof body.referenceDb === 'string' ? { referenceDb: body.referenceDb } : {}),
     credentials,
     enrolledAt: (opts.now?.() ?? new Date()).toISOString(),
   };

@@ -107,7 +107,7 @@ export function createInspectionCommands(store: Store) {
     /** Templates on this device (synced from the server), valid ones only, by title. */
     async templates(): Promise<TemplateDoc[]> {
       try {
-        const res = await db.allDocs({
+        const res = await store.reference.allDocs({
           startkey: 'template:',
           endkey: 'template:\ufff0',
           include_docs: true,

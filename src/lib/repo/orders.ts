@@ -57,7 +57,7 @@ function lineOf(order: OrderDoc, lineId: string): OrderLine {
 /** Builds the order commands and queries over a store. */
 export function createOrderRepo(store: Store) {
   const { db, ctx } = store;
-  const catalogue = createCatalogueIndex(db);
+  const catalogue = createCatalogueIndex(store.reference);
 
   /** A line clock later than every line clock of the order (another device's may run ahead). */
   function lineClock(order: OrderDoc): string {

@@ -6,6 +6,7 @@ import { migrate } from '../domain/schema';
 import { applyPatch, stampNew, type WriteStamp } from '../domain/stamp';
 import { newId } from '../domain/ids';
 import { writerFor } from '../domain/ownership';
+import { REFERENCE_TYPES } from '../domain/routing';
 import type { DocByType, DocType } from '../domain/types';
 import { createError, toOutpostError } from '../errors';
 
@@ -16,6 +17,11 @@ export interface RepoContext {
   role: 'rep' | 'supervisor';
   /** The device's hybrid logical clock (carries the device id). */
   clock: Hlc;
+  /**
+   * The team's reference data (products, templates), pulled from the team's reference db into
+   * a local db of its own (DESIGN.md section 1). Default: the main db (a demo day, tests).
+   */
+  reference?: LocalDb;
 }
 
 /** How many times a read-modify-write is retried after a 409 from a concurrent local write. */
@@ -25,6 +31,8 @@ const MAX_RETRIES = 5;
 export interface Store {
   readonly db: LocalDb;
   readonly ctx: RepoContext;
+  /** Where products and templates are read from (`ctx.reference`, else `db`). */
+  readonly reference: LocalDb;
   /** A stamp for a write happening now. */
   stamp(): WriteStamp;
   /** Throws `forbidden` (with why) when the server would refuse this user writing for `owner`. */
@@ -80,6 +88,8 @@ function notYours(type: DocType, owner: unknown) {
 /** Creates the typed store over a db for a user. */
 export function createStore(db: LocalDb, ctx: RepoContext): Store {
   const mayWrite = writerFor({ name: ctx.user, role: ctx.role });
+  const reference = ctx.reference ?? db;
+  const dbFor = (type: DocType) => (REFERENCE_TYPES.includes(type) ? reference : db);
   const assertWritable = (type: DocType, owner: unknown) => {
     if (!mayWrite(owner)) throw notYours(type, owner);
   };
@@ -91,7 +101,7 @@ export function createStore(db: LocalDb, ctx: RepoContext): Store {
 
   async function find<T extends DocType>(type: T, id: string): Promise<DocByType[T] | null> {
     try {
-      return checkType(type, id, await db.get(id));
+      return checkType(type, id, await dbFor(type).get(id));
     } catch (err) {
       const e = toOutpostError(err);
       if (e.code === 'not_found') return null;
@@ -119,6 +129,7 @@ export function createStore(db: LocalDb, ctx: RepoContext): Store {
   return {
     db,
     ctx,
+    reference,
     stamp,
     assertWritable,
     get,

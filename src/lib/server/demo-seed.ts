@@ -3,6 +3,8 @@ import type { ServerScope } from 'nano';
 import { createHlc } from '../clock/hlc';
 import { demoDayDocs } from '../demo/load';
 import { DEMO_REPS, DEMO_SUPERVISOR } from '../demo/fixtures';
+import { REFERENCE_TYPES } from '../domain/routing';
+import { referenceDbName } from './provision/names';
 import { addPerson } from './provision/users';
 
 /** Demo team name in `_users` (the supervisor sees its reps). */
@@ -30,15 +32,26 @@ export async function ensureDemoPeople(couch: ServerScope, password: string): Pr
   return created;
 }
 
-/** Writes the demo day for `date` into master; documents already there are left as they are. */
+/**
+ * Writes the demo day for `date`: the plan into master, the catalogue and templates into the demo
+ * team's reference db. Documents already there are left as they are.
+ */
 export async function seedDemoDay(
   couch: ServerScope,
   masterDb: string,
   date: string,
 ): Promise<number> {
   const docs = demoDayDocs(date, createHlc({ deviceId: 'server-seed' }));
-  const results = await couch.use(masterDb).bulk({ docs });
-  return results.filter((r) => !r.error).length;
+  const isReference = (d: { type?: unknown }) => REFERENCE_TYPES.includes(String(d.type));
+  const referenceDb = referenceDbName(DEMO_TEAM);
+  await couch.db.create(referenceDb).catch((err: { statusCode?: number }) => {
+    if (err.statusCode !== 412) throw err;
+  });
+  const written = await Promise.all([
+    couch.use(masterDb).bulk({ docs: docs.filter((d) => !isReference(d)) }),
+    couch.use(referenceDb).bulk({ docs: docs.filter(isReference) }),
+  ]);
+  return written.flat().filter((r) => !r.error).length;
 }
 
 /** Today's date on this server as YYYY-MM-DD (local time zone). */

@@ -6,7 +6,7 @@
 import type { ServerScope } from 'nano';
 import { createError, OutpostError } from '../errors';
 import { personFromUserDoc, type OutpostPerson, type Provisioner } from './provision/provision';
-import { isDeviceUser, userDbName } from './provision/names';
+import { isDeviceUser, referenceDbName, userDbName } from './provision/names';
 import { createDeviceUser } from './provision/users';
 
 export interface EnrolRequest {
@@ -20,6 +20,8 @@ export interface EnrolResult {
   person: OutpostPerson & { displayName: string };
   /** The person's database, relative to the `/couch` front. */
   db: string;
+  /** The team's reference db (products, templates), relative to the `/couch` front. */
+  referenceDb: string;
   credentials: { username: string; password: string };
 }
 
@@ -93,7 +95,12 @@ export async function enrolDevice(
   );
   const outpost = (userDoc.outpost ?? {}) as { displayName?: unknown };
   const displayName = typeof outpost.displayName === 'string' ? outpost.displayName : person.name;
-  return { person: { ...person, displayName }, db: userDbName(person.name), credentials };
+  return {
+    person: { ...person, displayName },
+    db: userDbName(person.name),
+    referenceDb: referenceDbName(person.team),
+    credentials,
+  };
 }
 
 function notSetUp() {

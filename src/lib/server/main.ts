@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     const written = await seedDemoDay(server.couchAdmin, server.masterDb, date);
     lines.push(
       `  demo logins  ana / ${config.demoPassword}, ben / ${config.demoPassword} (reps), sam / ${config.demoPassword} (supervisor)`,
-      `  demo day     ${date}: ${written} new documents in master "${server.masterDb}"`,
+      `  demo day     ${date}: ${written} new documents (master "${server.masterDb}" and the demo team's reference db)`,
     );
   }
   lines.push('  stop         Ctrl+C', '');

@@ -12,6 +12,7 @@ import { createAdminCouch } from './couch/admin-http';
 import { createProvisioner } from './provision/provision';
 import { DEFAULT_MASTER_DB } from './provision/names';
 import { DEFAULT_ROUTER_DB, startRouter, type ChangeRouter } from './router';
+import { moveReferenceData } from './router/reference';
 import { startResolverWorker, type ResolverWorker } from './resolver/worker';
 import { watchUsers } from './users-watch';
 

@@ -52,7 +52,7 @@ type Emitter = { on(event: string, listener: (arg: never) => void): unknown };
  * `info()` from its last success instead (each run starts with a successful info()); everything
  * else goes to the remote unchanged, and real failures still surface through the other calls.
  */
-function withSafeInfo(db: AnyDb): AnyDb {
+export function withSafeInfo(db: AnyDb): AnyDb {
   let last: PouchDB.Core.DatabaseInfo | null = null;
   const info = () =>
     db.info().then(

@@ -15,6 +15,7 @@ import { startPullLane, type AnyDb, type Lane, type LaneHandlers } from './lane'
 import { startPushLane } from './push-lane';
 import { createPulledRevs } from './pulled-revs';
 import { createPendingTracker, type PendingTracker } from './pending';
+import { createReferencePuller } from './reference';
 import type { Credentials, RemoteConnection } from './remote';
 import {
   deriveStatus,
@@ -65,6 +66,11 @@ export interface SyncOptions {
   evictAfterMs?: number;
   /** All lanes idle this long restart (default IDLE_RESTART_MS; 0 = never). */
   idleRestartMs?: number;
+  /**
+   * The team's reference db and its local copy: pulled once each time the lanes start
+   * (reference.ts). Its remote should share the main remote's credentials.
+   */
+  reference?: { local: AnyDb; remote: AnyDb };
 }
 
 /** Photo uploads listed in the status at most (the oldest synced ones leave first). */
@@ -145,6 +151,13 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
   let reconciled = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let tracker: PendingTracker = track();
+  const reference = opts.reference
+    ? createReferencePuller(opts.reference.local, opts.reference.remote, {
+        remoteKey: connectionOf(opts.reference.remote)?.url ?? opts.reference.remote.name,
+        batchSize: tuning.batchSize,
+        now,
+      })
+    : null;
 
   function track(): PendingTracker {
     return createPendingTracker(local, {
@@ -338,6 +351,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       });
       lanes.push(media);
     }
+    reference?.pull();
     update();
   }
 
@@ -374,6 +388,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       const connection = connectionOf(remote);
       if (!connection) throw new Error('setCredentials needs a remote made by openRemoteDb');
       connection.setCredentials(credentials);
+      if (opts.reference) connectionOf(opts.reference.remote)?.setCredentials(credentials);
       restart('credentials');
     },
     setRemote(next) {
@@ -394,7 +409,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       clearTimeout(idleTimer);
       tracker.stop();
       update();
-      await stopLanes();
+      await Promise.all([stopLanes(), reference?.stop()]);
     },
   };
 }

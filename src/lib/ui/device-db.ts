@@ -2,6 +2,8 @@
  * The browser databases this device keeps, by name (IndexedDB through the idb adapter):
  *
  * - `outpost-<user>`: a signed-in person's data, synced with their CouchDB db (DESIGN.md 1);
+ * - `outpost:reference:<user>`: their team's products and templates, pulled from the team's
+ *   reference db (never pushed);
  * - `outpost:demo:<rep>`: a demo day loaded without signing in, never synced, so demo data
  *   never mixes with real data;
  * - `outpost:device`: this device's own small db (the enrolment, in a `_local` doc).
@@ -17,6 +19,11 @@ export const DEVICE_DB = 'outpost:device';
 
 /** The local db of a signed-in person: `outpost-<user>`. */
 export const personDbName = localDbName;
+
+/** The local copy of a signed-in person's team reference data: `outpost:reference:<user>`. */
+export function referenceCopyName(user: string): string {
+  return `outpost:reference:${user}`;
+}
 
 /** The local db of a demo rep's day: `outpost:demo:<rep>`. */
 export function demoDbName(rep: string): string {

@@ -14,7 +14,7 @@ import { DEMO_REPS, DEMO_SUPERVISOR } from '$lib/demo/fixtures';
 import { loadDemoDay, type DemoLoadResult } from '$lib/demo/load';
 import { createRepo, type Repo } from '$lib/repo';
 import { createError, toOutpostError } from '$lib/errors';
-import { demoDbName, personDbName } from './device-db';
+import { demoDbName, personDbName, referenceCopyName } from './device-db';
 import { localDate } from './format';
 
 /** Who uses this device. */
@@ -34,6 +34,8 @@ export interface Session {
   /** The user's name for people ("Ana Ortiz"). */
   displayName: string;
   db: LocalDb;
+  /** Products and templates: the team's reference data (signed in), or `db` (demo). */
+  reference: LocalDb;
   clock: Hlc;
   repo: Repo;
 }
@@ -212,8 +214,9 @@ export class DeviceSession {
     const clock = this.#clock;
     const name = mode === 'synced' ? personDbName(profile.user) : demoDbName(profile.user);
     const db = this.#deps.openDb(name);
-    const repo = createRepo(db, { user: profile.user, role: profile.role, clock });
-    return { profile, mode, displayName: displayNameOf(profile.user), db, clock, repo };
+    const reference = mode === 'synced' ? this.#deps.openDb(referenceCopyName(profile.user)) : db;
+    const repo = createRepo(db, { user: profile.user, role: profile.role, clock, reference });
+    return { profile, mode, displayName: displayNameOf(profile.user), db, reference, clock, repo };
   }
 
   #fail(err: unknown): void {

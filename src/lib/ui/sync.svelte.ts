@@ -4,7 +4,7 @@
  * status and pass "Sync now" to it. The remote is the person's db behind `/couch` on this
  * origin, reached with the device credential; the session clock learns the server offset.
  */
-import { remoteDbUrl, type Enrolment } from '$lib/auth/enrolment';
+import { referenceDbUrl, remoteDbUrl, type Enrolment } from '$lib/auth/enrolment';
 import { onWorkerSyncNow, requestBackgroundPush, waitsForNetwork } from './background-sync';
 import type { Hlc } from '$lib/clock/hlc';
 import type { LocalDb } from '$lib/db/pouch';
@@ -27,6 +27,8 @@ export interface DeviceSyncOptions {
   enrolment: Enrolment;
   /** The person's local db. */
   db: LocalDb;
+  /** The local copy of the team's reference data (pulled only); none: not pulled. */
+  reference?: LocalDb;
   /** The session's clock: receives the server offset learned from responses. */
   clock: Hlc;
   /** This device's id (docs it stamped count as pending until pushed). */
@@ -164,9 +166,21 @@ export class DeviceSync {
       clock,
       fetchImpl: this.#opts.fetchImpl,
     });
+    const reference = this.#opts.reference;
     const controller = startSync(db, remote, {
       deviceId,
       isOnline: this.#opts.isOnline,
+      ...(reference
+        ? {
+            reference: {
+              local: reference,
+              remote: openRemoteDb(referenceDbUrl(origin, enrolment), {
+                ...enrolment.credentials,
+                fetchImpl: this.#opts.fetchImpl,
+              }),
+            },
+          }
+        : {}),
       // Devices resolve the conflicts they pull with the same rules as the server.
       onPulled: createPullResolver(
         db,

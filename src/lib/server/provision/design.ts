@@ -24,16 +24,26 @@ export const MANGO_INDEXES = JSON.parse(
 
 /**
  * The design doc for a database. `dbOwner` is the user whose db it is (null for master) and
- * `team` the users whose documents that owner may also write (a supervisor's reps).
+ * `team` the users whose documents that owner may also write (a supervisor's reps);
+ * `onlyTypes` limits a team's reference db to its types.
  */
-export function outpostDesignDoc(dbOwner: string | null, team: string[] = []) {
+export function outpostDesignDoc(
+  dbOwner: string | null,
+  team: string[] = [],
+  onlyTypes: readonly string[] | null = null,
+) {
   const validate = VALIDATE_SOURCE.replace(
     /var DB_OWNER = null; \/\/ outpost:db-owner/,
     `var DB_OWNER = ${JSON.stringify(dbOwner)};`,
-  ).replace(
-    /var TEAM = \[\]; \/\/ outpost:team/,
-    `var TEAM = ${JSON.stringify([...team].sort())};`,
-  );
+  )
+    .replace(
+      /var TEAM = \[\]; \/\/ outpost:team/,
+      `var TEAM = ${JSON.stringify([...team].sort())};`,
+    )
+    .replace(
+      /var ONLY_TYPES = null; \/\/ outpost:only-types/,
+      `var ONLY_TYPES = ${JSON.stringify(onlyTypes)};`,
+    );
   return {
     _id: '_design/outpost',
     language: 'javascript',

@@ -1,15 +1,12 @@
 /** Names of Outpost's databases, users and roles (DESIGN.md section 8). */
 
+export { referenceDbName, userDbName } from '../../domain/db-names';
+
 /** Default name of the team's master database. */
 export const DEFAULT_MASTER_DB = 'outpost';
 
 /** Separates the owner from the device id in a device user's name: `ana~dev-1a2b`. */
 export const DEVICE_SEPARATOR = '~';
-
-/** The per-user database of a user: `userdb-<hex of the UTF-8 name>` (CouchDB's convention). */
-export function userDbName(name: string): string {
-  return `userdb-${Buffer.from(name, 'utf8').toString('hex')}`;
-}
 
 /** The role that lets a device write as its owner: `owner:<name>`. */
 export function ownerRole(name: string): string {

@@ -7,12 +7,12 @@
  * HTTP only (nano).
  */
 import type { ServerScope } from 'nano';
-import type { OutpostPerson } from '../../domain/routing';
+import { REFERENCE_TYPES, type OutpostPerson } from '../../domain/routing';
 import { canonicalJson } from '../../domain/stamp';
 import { forEachLimited } from '../router/limit';
 import { routerDesignDoc } from '../router/design';
 import { MANGO_INDEXES, outpostDesignDoc } from './design';
-import { isDeviceUser, ownerRole, userDbName } from './names';
+import { isDeviceUser, ownerRole, referenceDbName, userDbName } from './names';
 import { createPeople, personFromUserDoc, type People } from './people';
 
 export type { OutpostPerson, PersonRole } from '../../domain/routing';
@@ -170,6 +170,28 @@ export function createProvisioner(opts: ProvisionerOptions) {
     return report;
   }
 
+  /**
+   * A team's reference db (products, templates): its people (and their devices) read it, only
+   * its supervisors and admins write it.
+   */
+  async function provisionReference(team: string, within = people): Promise<ProvisionReport> {
+    const report: ProvisionReport = { created: [], updated: [] };
+    const db = referenceDbName(team);
+    const dir = within.directory();
+    const names = [...dir.repsOf(team), ...dir.supervisorsOf(team)].sort();
+    await ensureDb(db, report);
+    await ensureSecurity(
+      db,
+      {
+        admins: { names: [], roles: [] },
+        members: { names: names, roles: names.map(ownerRole) },
+      },
+      report,
+    );
+    await upsert(db, outpostDesignDoc(null, [], REFERENCE_TYPES), report);
+    return report;
+  }
+
   /** Removes the two `_replicator` docs per person of the first design (an upgrade). */
   async function removeLegacyReplications(report: ProvisionReport) {
     const rows = (
@@ -198,6 +220,9 @@ export function createProvisioner(opts: ProvisionerOptions) {
       const teams = new Set([person.team, ...(before ? [before.team] : [])]);
       const dir = people.directory();
       for (const team of teams) {
+        const r = await onePerPerson(`team:${team}`, () => provisionReference(team));
+        report.created.push(...r.created);
+        report.updated.push(...r.updated);
         for (const s of dir.supervisorsOf(team)) {
           if (s === person.name) continue;
           const sup = people.get(s)!;
@@ -241,6 +266,9 @@ export function createProvisioner(opts: ProvisionerOptions) {
     /** Provisions one person (and the supervisors of the team they joined or left). */
     ensurePerson,
 
+    /** Creates or updates a team's reference db for the people known now. */
+    ensureReference: (team: string) => onePerPerson(`team:${team}`, () => provisionReference(team)),
+
     /**
      * Follows one `_users` change: provisions that person, or forgets one who left (their db is
      * kept). Device users provision nothing.
@@ -254,6 +282,7 @@ export function createProvisioner(opts: ProvisionerOptions) {
         return;
       }
       const before = people.set(name, null);
+      if (before) await onePerPerson(`team:${before.team}`, () => provisionReference(before.team));
       if (before?.role === 'rep') {
         for (const s of people.directory().supervisorsOf(before.team)) {
           const sup = people.get(s)!;
@@ -274,6 +303,11 @@ export function createProvisioner(opts: ProvisionerOptions) {
         report.created.push(...r.created);
         report.updated.push(...r.updated);
       });
+      for (const team of new Set(everyone.map((p) => p.team))) {
+        const r = await onePerPerson(`team:${team}`, () => provisionReference(team, all));
+        report.created.push(...r.created);
+        report.updated.push(...r.updated);
+      }
       for (const person of everyone) people.set(person.name, person);
       if (report.created.length + report.updated.length > 0) {
         log(`provisioned: ${report.created.length} created, ${report.updated.length} updated`);
