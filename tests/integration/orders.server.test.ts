@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceDbName, userDbName } from '../../src/lib/server/provision/names';
 import { basicAuth, startTestCouch, type TestCouch } from './couch-harness';
-import { waitFor } from './sync-setup';
 import { provisionTestTeam, type TestTeam } from './provision-harness';
 
 const HLC = '001795315276320-000000-dev';

@@ -88,11 +88,19 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     log,
   });
   await provisioner.provisionAll();
+  const adminCouch = createAdminCouch({
+    url: couch.url,
+    admin: { name: couch.name, password: couch.password },
+  });
+  const teams = [...new Set(provisioner.people.all().map((p) => p.team))];
+  const moved = await moveReferenceData(adminCouch, masterDb, teams);
+  if (moved > 0) {
+    log(
+      `moved ${moved} products and templates from master into ${teams.length} team reference dbs`,
+    );
+  }
   router = startRouter({
-    couch: createAdminCouch({
-      url: couch.url,
-      admin: { name: couch.name, password: couch.password },
-    }),
+    couch: adminCouch,
     masterDb,
     routerDb: DEFAULT_ROUTER_DB,
     people: provisioner.people,
