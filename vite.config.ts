@@ -26,6 +26,8 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          // Setting up a team (server, provisioning, router) on a loaded 2-core machine.
+          hookTimeout: 120_000,
         },
       },
       {

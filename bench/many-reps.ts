@@ -8,11 +8,9 @@
  * and master holds every doc the devices wrote. A failure is a device that did not get there
  * within the bound, or a write that is not in master.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import memory from '../tests/helpers/memory-adapter';
 import { createHlc } from '../src/lib/clock/hlc';
 import { openLocalDb, registerAdapter, type LocalDb } from '../src/lib/db/pouch';
@@ -20,7 +18,7 @@ import { stampNew, type WriteStamp } from '../src/lib/domain/stamp';
 import type { BaseDoc } from '../src/lib/domain/types';
 import { openRemoteDb } from '../src/lib/sync/remote';
 import { startSync, type SyncController } from '../src/lib/sync';
-import { basicAuth } from './server';
+import { startOutpostChild } from './child';
 import { percentile, round } from './stats';
 
 export interface ManyRepsResult {
@@ -39,56 +37,8 @@ export interface ManyRepsResult {
   failed: string[];
 }
 
-interface Child {
-  url: string;
-  couchUrl: string;
-  masterDb: string;
-  close(): Promise<void>;
-}
-
-const CHILD = fileURLToPath(new URL('./outpost-child.ts', import.meta.url));
 const ADMIN_PASSWORD = `bench-${Date.now()}`;
 const PASSWORD = 'many-reps-pw';
-
-/** Starts bench/outpost-child.ts and resolves with its URLs (bounded wait). */
-function startChild(dataDir: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: {
-      ...process.env,
-      OUTPOST_BENCH_DATA: dataDir,
-      OUTPOST_BENCH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server not ready in time: ${out}`));
-    }, 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (!line) return;
-      clearTimeout(timer);
-      const info = JSON.parse(line) as Omit<Child, 'close'>;
-      resolve({
-        ...info,
-        close: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-            child.once('exit', () => {
-              clearTimeout(force);
-              done();
-            });
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-  });
-}
 
 /** Progress on stderr (the bench's stdout is its result). */
 const progress = (line: string) => process.stderr.write(`many-reps: ${line}\n`);
@@ -126,17 +76,8 @@ function dayOfWork(rep: string, stops: number): BaseDoc[] {
 export async function benchManyReps(reps = 200, stops = 5): Promise<ManyRepsResult> {
   registerAdapter(memory);
   const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-many-'));
-  const server = await startChild(dataDir);
-  const admin = basicAuth('admin', ADMIN_PASSWORD);
-  const couch = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(server.couchUrl + path, {
-      method,
-      headers: { authorization: admin, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const server = await startOutpostChild({ dataDir, adminPassword: ADMIN_PASSWORD });
+  const couch = server.couch;
   const names = Array.from({ length: reps }, (_, i) => `rep${String(i + 1).padStart(3, '0')}`);
   const devices: { name: string; db: LocalDb; sync?: SyncController; idleAt?: number }[] = [];
   const failed: string[] = [];

@@ -32,10 +32,12 @@ describe('change router', () => {
       role: 'supervisor',
       team: otherTeam,
     });
-    await team.provisioner.userChanged(
-      `org.couchdb.user:${otherSup}`,
-      await couch.admin$('GET', `/_users/org.couchdb.user:${otherSup}`).then((r) => r.body),
-    );
+    await team.provisioner.usersChanged([
+      {
+        id: `org.couchdb.user:${otherSup}`,
+        doc: await couch.admin$('GET', `/_users/org.couchdb.user:${otherSup}`).then((r) => r.body),
+      },
+    ]);
   });
   afterAll(async () => {
     await team?.cleanup();
@@ -296,7 +298,7 @@ describe('change router', () => {
     expect((await couch.admin$('PUT', `/_users/org.couchdb.user:${team.rep2}`, moved)).status).toBe(
       201,
     );
-    await team.provisioner.userChanged(`org.couchdb.user:${team.rep2}`, moved);
+    await team.provisioner.usersChanged([{ id: `org.couchdb.user:${team.rep2}`, doc: moved }]);
     await arrives(userDbName(otherSup), note._id, rev);
     // Routing follows the move: a new doc goes to the new team's supervisor only.
     const after = { _id: id('note'), type: 'note', owner: team.rep2, text: 'after the move' };

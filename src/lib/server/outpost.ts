@@ -9,7 +9,7 @@ import Nano from 'nano';
 import { createApp } from './app';
 import { startEmbeddedCouch, type EmbeddedCouch } from './embedded/server';
 import { createAdminCouch } from './couch/admin-http';
-import { createProvisioner } from './provision/provision';
+import { createProvisioner, type Provisioner } from './provision/provision';
 import { DEFAULT_MASTER_DB } from './provision/names';
 import { DEFAULT_ROUTER_DB, startRouter, type ChangeRouter } from './router';
 import { moveReferenceData } from './router/reference';
@@ -43,6 +43,8 @@ export interface RunningOutpost {
   resolver: ResolverWorker;
   /** The change router between master and the per-user dbs. */
   router: ChangeRouter;
+  /** The provisioner (its `people` are the people the router serves). */
+  provisioner: Provisioner;
   close(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     embedded,
     resolver,
     router,
+    provisioner,
     close: () =>
       (closed ??= (async () => {
         stopWatching();

@@ -2,7 +2,7 @@
 import type { ServerScope } from 'nano';
 import type { Provisioner } from './provision/provision';
 
-/** Follows `_users` changes and provisions each changed person in turn; returns a stop function. */
+/** Follows `_users` changes and provisions each batch of changed people; returns a stop function. */
 export function watchUsers(
   couch: ServerScope,
   provisioner: Provisioner,
@@ -13,15 +13,13 @@ export function watchUsers(
   reader
     .start({ since: 'now', includeDocs: true })
     .on('batch', (batch: { id: string; deleted?: boolean; doc?: Record<string, unknown> }[]) => {
-      for (const change of batch) {
-        queue = queue.then(() =>
-          provisioner
-            .userChanged(change.id, change.deleted ? null : (change.doc ?? null))
-            .catch((err: unknown) =>
-              log(`provisioning ${change.id} failed: ${(err as Error).message}`),
-            ),
-        );
-      }
+      const changes = batch.map((c) => ({ id: c.id, doc: c.deleted ? null : (c.doc ?? null) }));
+      queue = queue.then(() =>
+        provisioner
+          .usersChanged(changes)
+          .then(() => undefined)
+          .catch((err: unknown) => log(`provisioning failed: ${(err as Error).message}`)),
+      );
     })
     .on('error', (err: unknown) => log(`_users watch error: ${(err as Error).message}`));
   return () => reader.stop();

@@ -21,7 +21,13 @@ export interface ReferencePuller {
 export function createReferencePuller(
   local: AnyDb,
   remote: AnyDb,
-  opts: { remoteKey: string; batchSize: number; now?: () => number; onPulled?(n: number): void },
+  opts: {
+    remoteKey: string;
+    batchSize: number;
+    now?: () => number;
+    /** 'active' when a pull starts, 'idle' when it ended (done or failed: retried next time). */
+    onPhase?(phase: 'active' | 'idle'): void;
+  },
 ): ReferencePuller {
   const now = opts.now ?? Date.now;
   let running: Promise<void> | null = null;
@@ -42,7 +48,6 @@ export function createReferencePuller(
     const info = await r;
     rep = null;
     if (info.status === 'complete') await origin.remember();
-    if (info.docs_written) opts.onPulled?.(info.docs_written);
   }
 
   function pull() {
@@ -51,6 +56,7 @@ export function createReferencePuller(
       again = true;
       return;
     }
+    opts.onPhase?.('active');
     running = once()
       .then(
         () => void (last = { at: now(), error: null }),
@@ -58,6 +64,7 @@ export function createReferencePuller(
       )
       .finally(() => {
         running = null;
+        opts.onPhase?.('idle');
         if (again && !stopped) {
           again = false;
           pull();

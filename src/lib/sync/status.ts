@@ -58,6 +58,8 @@ export interface StatusInput {
   pull: LanePhase;
   /** The media (photo) push lane, when it runs. */
   media?: LanePhase;
+  /** The one-shot pull of the team's reference data, when there is one ('active' while it runs). */
+  reference?: LanePhase;
   /** The transport error of a lane that is retrying (latest first). */
   laneError: { code: ErrorCode; status?: number } | null;
   /** Docs refused by the server (validate_doc_update) since startSync; they are not retried. */
@@ -93,6 +95,7 @@ function errorOf(input: StatusInput, state: SyncState): SyncError | null {
 export function deriveStatus(input: StatusInput): SyncStatus {
   const { push, pull, laneError } = input;
   const media = input.media ?? 'idle';
+  const reference = input.reference ?? 'idle';
   const retrying = push === 'retrying' || pull === 'retrying' || media === 'retrying';
   const networkDown = retrying && laneError?.code === 'network';
   let state: SyncState;
@@ -100,7 +103,8 @@ export function deriveStatus(input: StatusInput): SyncStatus {
   else if (input.auth) state = 'unauthorized';
   else if (!input.browserOnline || networkDown) state = 'offline';
   else if (retrying) state = 'error';
-  else if (push === 'active' || pull === 'active' || media === 'active') state = 'syncing';
+  else if (push === 'active' || pull === 'active' || media === 'active' || reference === 'active')
+    state = 'syncing';
   else if (push === 'starting' || pull === 'starting') state = 'connecting';
   else state = 'idle';
   return {
@@ -108,7 +112,7 @@ export function deriveStatus(input: StatusInput): SyncStatus {
     online: input.browserOnline && !networkDown,
     pending: input.pending,
     pushing: !input.stopped && !input.auth && (push === 'active' || media === 'active'),
-    pulling: !input.stopped && !input.auth && pull === 'active',
+    pulling: !input.stopped && !input.auth && (pull === 'active' || reference === 'active'),
     lastSuccessAt: input.lastSuccessAt,
     lastError: input.stopped ? null : errorOf(input, state),
     docsPushed: input.docsPushed,

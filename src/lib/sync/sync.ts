@@ -156,6 +156,10 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
         remoteKey: connectionOf(opts.reference.remote)?.url ?? opts.reference.remote.name,
         batchSize: tuning.batchSize,
         now,
+        onPhase(phase) {
+          input.reference = phase;
+          update();
+        },
       })
     : null;
 

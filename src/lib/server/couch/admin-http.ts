@@ -22,6 +22,26 @@ export interface AdminCouch {
 /** Encodes a db name for a URL path (`/` in names such as `a/b` becomes `%2F`). */
 export const dbPath = (db: string) => `/${encodeURIComponent(db)}`;
 
+/**
+ * The answer's body; rejects at once when `signal` aborts (a longpoll whose headers already
+ * came: Node 20's fetch does not always end the body read on abort).
+ */
+function bodyText(res: Response, signal?: AbortSignal): Promise<string> {
+  if (!signal) return res.text();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      void res.body?.cancel().catch(() => undefined);
+      reject(signal.reason ?? new DOMException('aborted', 'AbortError'));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    res
+      .text()
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** Creates the client for a base URL (no credentials) and the admin's name and password. */
 export function createAdminCouch(opts: {
   url: string;
@@ -55,7 +75,7 @@ export function createAdminCouch(opts: {
           cause: err,
         });
       }
-      const text = await res.text();
+      const text = await bodyText(res, req.signal);
       let parsed: unknown = null;
       try {
         parsed = text ? JSON.parse(text) : null;

@@ -1,7 +1,6 @@
 /**
  * The provisioner (DESIGN.md sections 1 and 8): creates master, the change router's db, CouchDB's
- * `_global_changes` (for `_db_updates`) and, per person, their db with `_security`, design doc and
- * Mango indexes. A `_users` change provisions that one person (and the supervisors whose team it
+ * `_global_changes` (for `_db_updates`) and, per person, their db with `_security` and design doc. A `_users` change provisions that one person (and the supervisors whose team it
  * changes), never everyone. Idempotent: every step compares and writes only what differs,
  * ignoring what CouchDB adds to stored docs, so a second run changes nothing. Speaks CouchDB
  * HTTP only (nano).
@@ -13,7 +12,7 @@ import { forEachLimited } from '../router/limit';
 import { routerDesignDoc } from '../router/design';
 import { MANGO_INDEXES, outpostDesignDoc } from './design';
 import { isDeviceUser, ownerRole, referenceDbName, userDbName } from './names';
-import { createPeople, personFromUserDoc, type People } from './people';
+import { createPeople, personFromUserDoc, samePerson, type People } from './people';
 
 export type { OutpostPerson, PersonRole } from '../../domain/routing';
 export { personFromUserDoc } from './people';
@@ -59,26 +58,33 @@ export function createProvisioner(opts: ProvisionerOptions) {
   const log = opts.log ?? (() => {});
   const people = opts.people ?? createPeople();
 
-  async function ensureDb(name: string, report: ProvisionReport) {
+  /** Creates a db unless it exists; true when it was created just now (so it holds nothing). */
+  async function ensureDb(name: string, report: ProvisionReport): Promise<boolean> {
     try {
       await couch.db.create(name);
       report.created.push(name);
+      return true;
     } catch (err) {
       if (status(err) !== 412) throw err;
+      return false;
     }
   }
 
-  /** Writes `doc` unless the stored one holds it; a concurrent writer (409) means: look again. */
+  /**
+   * Writes `doc` unless the stored one holds it; a concurrent writer (409) means: look again.
+   * `fresh`: the db was just created, so there is nothing to read first.
+   */
   async function upsert(
     db: string,
     doc: { _id: string } & Record<string, unknown>,
     report: ProvisionReport,
+    fresh = false,
   ) {
     const scope = couch.use<Record<string, unknown>>(db);
     for (let attempt = 0; ; attempt++) {
       let current: Record<string, unknown> | null = null;
       try {
-        current = (await scope.get(doc._id)) as Record<string, unknown>;
+        if (!fresh || attempt > 0) current = (await scope.get(doc._id)) as Record<string, unknown>;
       } catch (err) {
         if (status(err) !== 404) throw err;
       }
@@ -97,9 +103,12 @@ export function createProvisioner(opts: ProvisionerOptions) {
     db: string,
     security: Record<string, unknown>,
     report: ProvisionReport,
+    fresh = false,
   ) {
-    const current = (await couch.request({ db, path: '_security' })) as Record<string, unknown>;
-    if (holds(current, security)) return;
+    if (!fresh) {
+      const current = (await couch.request({ db, path: '_security' })) as Record<string, unknown>;
+      if (holds(current, security)) return;
+    }
     await couch.request({ db, path: '_security', method: 'PUT', body: security });
     report.updated.push(`${db}/_security`);
   }
@@ -152,11 +161,15 @@ export function createProvisioner(opts: ProvisionerOptions) {
           .filter((n) => n !== person.name)
       : [];
 
-  /** Creates or updates one person's db, security, design doc and indexes. */
+  /**
+   * Creates or updates one person's db, security and design doc. No Mango indexes: a user db
+   * is a sync endpoint nobody queries on the server (the device indexes its own copy), and on
+   * the embedded server three indexes cost more than the rest of provisioning together.
+   */
   async function provisionPerson(person: OutpostPerson, team: string[]): Promise<ProvisionReport> {
     const report: ProvisionReport = { created: [], updated: [] };
     const db = userDbName(person.name);
-    await ensureDb(db, report);
+    const fresh = await ensureDb(db, report);
     await ensureSecurity(
       db,
       {
@@ -164,9 +177,9 @@ export function createProvisioner(opts: ProvisionerOptions) {
         members: { names: [person.name], roles: [ownerRole(person.name)] },
       },
       report,
+      fresh,
     );
-    await upsert(db, outpostDesignDoc(person.name, team), report);
-    await ensureIndexes(db);
+    await upsert(db, outpostDesignDoc(person.name, team), report, fresh);
     return report;
   }
 
@@ -179,7 +192,7 @@ export function createProvisioner(opts: ProvisionerOptions) {
     const db = referenceDbName(team);
     const dir = within.directory();
     const names = [...dir.repsOf(team), ...dir.supervisorsOf(team)].sort();
-    await ensureDb(db, report);
+    const fresh = await ensureDb(db, report);
     await ensureSecurity(
       db,
       {
@@ -187,8 +200,9 @@ export function createProvisioner(opts: ProvisionerOptions) {
         members: { names: names, roles: names.map(ownerRole) },
       },
       report,
+      fresh,
     );
-    await upsert(db, outpostDesignDoc(null, [], REFERENCE_TYPES), report);
+    await upsert(db, outpostDesignDoc(null, [], REFERENCE_TYPES), report, fresh);
     return report;
   }
 
@@ -209,31 +223,53 @@ export function createProvisioner(opts: ProvisionerOptions) {
     log(`router: removed ${gone.length} per-person replications it replaces`);
   }
 
-  /** Provisions `person` and records them; returns what they were before. */
-  async function ensurePerson(person: OutpostPerson): Promise<ProvisionReport> {
-    const before = people.get(person.name);
-    const report = await onePerPerson(person.name, () => provisionPerson(person, teamOf(person)));
-    people.set(person.name, person);
-    const moved = !before || before.team !== person.team || before.role !== person.role;
-    if (moved) {
-      // Supervisors whose team gained or lost this rep accept other writes now.
-      const teams = new Set([person.team, ...(before ? [before.team] : [])]);
-      const dir = people.directory();
-      for (const team of teams) {
-        const r = await onePerPerson(`team:${team}`, () => provisionReference(team));
-        report.created.push(...r.created);
-        report.updated.push(...r.updated);
-        for (const s of dir.supervisorsOf(team)) {
-          if (s === person.name) continue;
-          const sup = people.get(s)!;
-          const r = await onePerPerson(s, () => provisionPerson(sup, teamOf(sup)));
-          report.created.push(...r.created);
-          report.updated.push(...r.updated);
-        }
-      }
-      await opts.onPersonChanged?.(person.name, before);
+  const merge = (into: ProvisionReport, r: ProvisionReport) => {
+    into.created.push(...r.created);
+    into.updated.push(...r.updated);
+  };
+
+  /**
+   * Applies a batch of people changes (a person, or null for one who left): provisions each
+   * person's own db, then once per affected team its reference db and its supervisors' design
+   * docs, then records them for the router and lets it backfill whoever joined or moved.
+   */
+  async function apply(changes: { name: string; person: OutpostPerson | null }[]) {
+    const report: ProvisionReport = { created: [], updated: [] };
+    const within = createPeople(people.all());
+    const moved: { name: string; before: OutpostPerson | undefined }[] = [];
+    const teams = new Set<string>();
+    for (const { name, person } of changes) {
+      const before = within.set(name, person);
+      if (person && samePerson(before, person)) continue;
+      if (person) moved.push({ name, before });
+      for (const p of [before, person]) if (p) teams.add(p.team);
     }
+    const arriving = changes.flatMap((c) => (c.person ? [c.person] : []));
+    await forEachLimited(arriving, opts.concurrency ?? 8, async (person) => {
+      merge(
+        report,
+        await onePerPerson(person.name, () => provisionPerson(person, teamOf(person, within))),
+      );
+    });
+    for (const { name, person } of changes) people.set(name, person);
+    const done = new Set(arriving.map((p) => p.name));
+    for (const team of teams) {
+      merge(report, await onePerPerson(`team:${team}`, () => provisionReference(team)));
+      for (const s of people.directory().supervisorsOf(team)) {
+        if (done.has(s)) continue;
+        const sup = people.get(s)!;
+        merge(report, await onePerPerson(s, () => provisionPerson(sup, teamOf(sup))));
+      }
+    }
+    for (const { name, before } of moved) await opts.onPersonChanged?.(name, before);
     return report;
+  }
+
+  /** A `_users` change as a person change; null for device users and other docs. */
+  function changeOf(id: string, doc: Record<string, unknown> | null) {
+    const name = id.replace(/^org\.couchdb\.user:/, '');
+    if (name === id || isDeviceUser(name)) return null;
+    return { name, person: doc ? personFromUserDoc(doc) : null };
   }
 
   return {
@@ -263,32 +299,19 @@ export function createProvisioner(opts: ProvisionerOptions) {
       return report;
     },
 
-    /** Provisions one person (and the supervisors of the team they joined or left). */
-    ensurePerson,
+    /** Provisions one person (and the team they joined or left); a sign-in calls this. */
+    ensurePerson: (person: OutpostPerson) => apply([{ name: person.name, person }]),
 
     /** Creates or updates a team's reference db for the people known now. */
     ensureReference: (team: string) => onePerPerson(`team:${team}`, () => provisionReference(team)),
 
     /**
-     * Follows one `_users` change: provisions that person, or forgets one who left (their db is
-     * kept). Device users provision nothing.
+     * Follows a batch of `_users` changes: provisions the people in it, forgets those who left
+     * (their dbs are kept), updates the teams they joined or left. Device users provision nothing.
      */
-    async userChanged(id: string, doc: Record<string, unknown> | null): Promise<void> {
-      const name = id.replace(/^org\.couchdb\.user:/, '');
-      if (name === id || isDeviceUser(name)) return;
-      const person = doc ? personFromUserDoc(doc) : null;
-      if (person) {
-        await ensurePerson(person);
-        return;
-      }
-      const before = people.set(name, null);
-      if (before) await onePerPerson(`team:${before.team}`, () => provisionReference(before.team));
-      if (before?.role === 'rep') {
-        for (const s of people.directory().supervisorsOf(before.team)) {
-          const sup = people.get(s)!;
-          await onePerPerson(s, () => provisionPerson(sup, teamOf(sup)));
-        }
-      }
+    async usersChanged(changes: { id: string; doc: Record<string, unknown> | null }[]) {
+      const batch = changes.flatMap((c) => changeOf(c.id, c.doc) ?? []);
+      return batch.length ? apply(batch) : { created: [], updated: [] };
     },
 
     /** Provisions master and every person in `_users`; returns what it created or changed. */

@@ -1,0 +1,292 @@
+/**
+ * Bench: one server for 1,000 reps (the scale issue). The whole server runs in its own process
+ * (bench/outpost-child.ts; embedded CouchDB-protocol server, or a real CouchDB with COUCHDB_URL).
+ *  - provisioning: N people written to `_users` at once (teams of 100: 98 reps, 2 supervisors);
+ *    time until the server has provisioned every one of them;
+ *  - steady load: supervisor edits written into master for sampled reps and rep writes into
+ *    their own dbs, 20 writes/s in all; each write's arrival is seen on a continuous `_changes`
+ *    feed of the db it should reach (master -> rep db, rep db -> master);
+ *  - CPU time of the server process per routed write (server side only, no devices), and its
+ *    CPU with nobody writing.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { userDbName } from '../src/lib/domain/db-names';
+import { startOutpostChild, type OutpostChild } from './child';
+import { percentile, round } from './stats';
+
+export interface LatencyFigures {
+  n: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  /** Writes that had not arrived when the bench stopped waiting. */
+  lost: number;
+}
+
+export interface ScaleRun {
+  people: number;
+  /** From the `_users` writes to every person provisioned, ms. */
+  provisionMs: number;
+  perPersonMs: number;
+  /** Server CPU time per routed write, ms (the idle CPU of the same span subtracted). */
+  cpuPerWriteMs: number;
+  /** Server CPU while nobody writes (after the load, settled), % of one core. */
+  idleCpuPct: number;
+  rssMb: number;
+  /** Only for the run with the steady load. */
+  load?: { writesPerSec: number; seconds: number; down: LatencyFigures; up: LatencyFigures };
+}
+
+export interface ScaleResult {
+  name: string;
+  server: string;
+  runs: ScaleRun[];
+}
+
+const ADMIN_PASSWORD = `bench-${Date.now()}`;
+const TEAM_SIZE = 100;
+const SUPERVISORS_PER_TEAM = 2;
+const progress = (line: string) => process.stderr.write(`scale: ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Everyone of an N-person organisation: teams of 100 with 2 supervisors each. */
+function organisation(n: number, run: string) {
+  return Array.from({ length: n }, (_, i) => {
+    const team = `t${Math.floor(i / TEAM_SIZE)}`;
+    const role = i % TEAM_SIZE < SUPERVISORS_PER_TEAM ? 'supervisor' : 'rep';
+    return { name: `${run}-${role === 'rep' ? 'r' : 's'}${i}`, role, team };
+  });
+}
+
+/** Follows a db's continuous `_changes` and records when each doc id first shows up. */
+function watch(child: OutpostChild, db: string, seen: Map<string, number>): () => void {
+  const abort = new AbortController();
+  void (async () => {
+    const res = await fetch(
+      `${child.couchUrl}/${db}/_changes?feed=continuous&since=now&heartbeat=5000`,
+      { headers: { authorization: child.adminAuth }, signal: abort.signal },
+    );
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffered += decoder.decode(value, { stream: true });
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      const now = performance.now();
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        const id = (JSON.parse(line) as { id?: string }).id;
+        if (id && !seen.has(id)) seen.set(id, now);
+      }
+    }
+  })().catch(() => undefined);
+  return () => abort.abort();
+}
+
+/** Writes people into `_users` and waits until the server provisioned all of them. */
+async function provision(child: OutpostChild, n: number, run: string) {
+  const people = organisation(n, run);
+  const started = performance.now();
+  for (let i = 0; i < people.length; i += 250) {
+    const docs = people.slice(i, i + 250).map((p) => ({
+      _id: `org.couchdb.user:${p.name}`,
+      name: p.name,
+      type: 'user',
+      roles: [p.role],
+      password: 'scale-bench-pw',
+      outpost: { team: p.team },
+    }));
+    await child.couch('POST', '/_users/_bulk_docs', { docs });
+  }
+  const deadline = Date.now() + 30 * 60_000;
+  let last = 0;
+  for (;;) {
+    const stats = await child.stats();
+    if (stats.people >= n) break;
+    if (stats.people - last >= 250 || Date.now() > deadline) {
+      progress(`${stats.people}/${n} provisioned`);
+      last = stats.people;
+    }
+    if (Date.now() > deadline) throw new Error(`only ${stats.people} of ${n} provisioned`);
+    await sleep(250);
+  }
+  await child.idle();
+  return { people, provisionMs: performance.now() - started };
+}
+
+/** Server CPU % of one core over `ms` with nobody writing. */
+async function idleCpu(child: OutpostChild, ms: number): Promise<number> {
+  const a = await child.stats();
+  await sleep(ms);
+  const b = await child.stats();
+  return ((b.cpuMs - a.cpuMs) / ms) * 100;
+}
+
+/**
+ * Writes `count` docs at `perSec`, alternating a supervisor edit in master for a rep and a rep
+ * write in that rep's own db; returns the write times and which db each should reach.
+ */
+async function steadyLoad(
+  child: OutpostChild,
+  reps: string[],
+  count: number,
+  perSec: number,
+): Promise<{ down: Map<string, number>; up: Map<string, number> }> {
+  const down = new Map<string, number>();
+  const up = new Map<string, number>();
+  const writes: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / perSec;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const rep = reps[i % reps.length];
+    const toRep = i % 2 === 0;
+    const id = `${toRep ? 'task' : 'note'}:${randomUUID()}`;
+    const doc = {
+      _id: id,
+      type: toRep ? 'task' : 'note',
+      schema: 1,
+      owner: rep,
+      ...(toRep ? { title: 'Restock shelf 4', done: false, stopId: 'stop:x' } : { text: 'ok' }),
+      updatedAt: '001795315276320-000000-bench',
+      updatedBy: toRep ? 'supervisor' : rep,
+      deviceId: 'bench',
+    };
+    const db = toRep ? child.masterDb : userDbName(rep);
+    writes.push(
+      child
+        .couch('PUT', `/${db}/${encodeURIComponent(id)}`, doc)
+        .then(() => void (toRep ? down : up).set(id, performance.now())),
+    );
+  }
+  await Promise.all(writes);
+  return { down, up };
+}
+
+/** Latency figures of writes against the arrival times seen on the feeds. */
+function latency(written: Map<string, number>, seen: Map<string, number>): LatencyFigures {
+  const ms: number[] = [];
+  let lost = 0;
+  for (const [id, at] of written) {
+    const arrived = seen.get(id);
+    if (arrived === undefined) lost += 1;
+    else ms.push(Math.max(0, arrived - at));
+  }
+  return {
+    n: ms.length,
+    p50Ms: round(percentile(ms, 50)),
+    p95Ms: round(percentile(ms, 95)),
+    maxMs: round(Math.max(...ms)),
+    lost,
+  };
+}
+
+/** One server with `n` people; with `load`, the steady load too. */
+async function runOnce(
+  n: number,
+  opts: { couchUrl?: string; load?: { seconds: number; perSec: number; sampled: number } },
+): Promise<ScaleRun> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-scale-'));
+  const run = `s${Date.now().toString(36)}`;
+  const child = await startOutpostChild({
+    dataDir,
+    adminPassword: ADMIN_PASSWORD,
+    couchUrl: opts.couchUrl,
+  });
+  try {
+    progress(`${n} people: provisioning`);
+    const { people, provisionMs } = await provision(child, n, run);
+    progress(`${n} people provisioned in ${round(provisionMs / 1000)} s`);
+    await sleep(10_000); // the last backfills and LevelDB's compactions settle
+    const idlePct = await idleCpu(child, 20_000);
+    const reps = people.filter((p) => p.role === 'rep').map((p) => p.name);
+    const step = Math.max(1, Math.floor(reps.length / (opts.load?.sampled ?? 20)));
+    const sampled = reps.filter((_, i) => i % step === 0).slice(0, opts.load?.sampled ?? 20);
+    const seen = new Map<string, number>();
+    const stops = [child.masterDb, ...sampled.map(userDbName)].map((db) => watch(child, db, seen));
+    await sleep(1000); // the feeds are open
+    const perSec = opts.load?.perSec ?? 20;
+    const count = Math.round((opts.load?.seconds ?? 20) * perSec);
+    const before = await child.stats();
+    const t0 = performance.now();
+    const written = await steadyLoad(child, sampled, count, perSec);
+    const arrived = () =>
+      [...written.down.keys(), ...written.up.keys()].every((id) => seen.has(id));
+    const deadline = Date.now() + 60_000;
+    while (!arrived() && Date.now() < deadline) await sleep(100);
+    await child.idle();
+    const after = await child.stats();
+    const spanMs = performance.now() - t0;
+    for (const stop of stops) stop();
+    const cpuPerWriteMs = (after.cpuMs - before.cpuMs - (idlePct / 100) * spanMs) / count;
+    await sleep(10_000);
+    const idleAfterPct = await idleCpu(child, 20_000);
+    const result: ScaleRun = {
+      people: n,
+      provisionMs: round(provisionMs),
+      perPersonMs: round(provisionMs / n),
+      cpuPerWriteMs: round(cpuPerWriteMs, 2),
+      idleCpuPct: round(idleAfterPct, 2),
+      rssMb: after.rssMb,
+    };
+    if (opts.load) {
+      result.load = {
+        writesPerSec: perSec,
+        seconds: opts.load.seconds,
+        down: latency(written.down, seen),
+        up: latency(written.up, seen),
+      };
+    }
+    progress(JSON.stringify(result));
+    return result;
+  } finally {
+    await child.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the scale bench: 1,000 people with the steady load, and the CPU per routed write at
+ * each size in `sizes` (default 100, 1,000, 5,000).
+ */
+export async function benchScale(
+  opts: { sizes?: number[]; couchUrl?: string; loadSeconds?: number } = {},
+): Promise<ScaleResult> {
+  const sizes = opts.sizes ?? [100, 1000, 5000];
+  const runs: ScaleRun[] = [];
+  for (const n of sizes) {
+    runs.push(
+      await runOnce(n, {
+        couchUrl: opts.couchUrl,
+        load: n === 1000 ? { seconds: opts.loadSeconds ?? 60, perSec: 20, sampled: 50 } : undefined,
+      }),
+    );
+  }
+  return {
+    name: '1,000 reps on one server',
+    server: opts.couchUrl ? 'real CouchDB (COUCHDB_URL)' : 'embedded server',
+    runs,
+  };
+}
+
+// `npx tsx bench/scale.ts [sizes...]`: this bench alone (COUCHDB_URL: against a real CouchDB).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const sizes = process.argv.slice(2).map(Number).filter(Boolean);
+  benchScale({
+    sizes: sizes.length ? sizes : undefined,
+    couchUrl: process.env.COUCHDB_URL || undefined,
+  }).then(
+    (r) => console.log(JSON.stringify(r, null, 2)),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
