@@ -11,6 +11,8 @@ import { startEmbeddedCouch, type EmbeddedCouch } from './embedded/server';
 import { createProvisioner } from './provision/provision';
 import { DEFAULT_MASTER_DB } from './provision/names';
 import { startResolverWorker, type ResolverWorker } from './resolver/worker';
+import { createRevocations, userReader, type Revocations } from './revocations';
+import { revokeDevice } from './revoke';
 import { watchUsers } from './users-watch';
 
 export interface OutpostOptions {
@@ -40,6 +42,13 @@ export interface RunningOutpost {
   embedded: EmbeddedCouch | null;
   /** The conflict resolver following master. */
   resolver: ResolverWorker;
+  /** The revoked device names the `/couch` front refuses. */
+  revocations: Revocations;
+  /**
+   * Revokes a device (see revoke.ts): `/couch` refuses it from the start of the call, CouchDB
+   * by the time it resolves. False when there is no such device.
+   */
+  revokeDevice(username: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -87,7 +96,10 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     log,
   });
   await provisioner.provisionAll();
-  const stopWatching = watchUsers(couchAdmin, provisioner, log);
+  const revocations = createRevocations({ readUser: userReader(couchAdmin), log });
+  const stopWatching = watchUsers(couchAdmin, provisioner, log, (change) => {
+    void revocations.onUserChange(change);
+  });
   const resolver = startResolverWorker({
     url: `${couch.url}/${encodeURIComponent(masterDb)}`,
     admin: { name: couch.name, password: couch.password },
@@ -96,7 +108,7 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
 
   const app = createApp({
     buildDir: opts.buildDir,
-    couch: { target: () => couch.url, admin: couchAdmin, provisioner },
+    couch: { target: () => couch.url, admin: couchAdmin, provisioner, revocations },
   });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -114,6 +126,9 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     masterDb,
     embedded,
     resolver,
+    revocations,
+    revokeDevice: (username) =>
+      revokeDevice(couchAdmin, username, { onRevoking: (name) => revocations.revoke(name) }),
     close: () =>
       (closed ??= (async () => {
         stopWatching();

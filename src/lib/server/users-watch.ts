@@ -2,11 +2,15 @@
 import type { ServerScope } from 'nano';
 import type { Provisioner } from './provision/provision';
 
-/** Follows `_users` changes and runs the provisioner (one run at a time); returns a stop function. */
+/**
+ * Follows `_users` changes and runs the provisioner (one run at a time); hands each change to
+ * `onChange` first (revocations). Returns a stop function.
+ */
 export function watchUsers(
   couch: ServerScope,
   provisioner: Provisioner,
   log: (m: string) => void,
+  onChange?: (change: { id: string; deleted?: boolean }) => void,
 ): () => void {
   let running: Promise<void> | null = null;
   let again = false;
@@ -32,7 +36,10 @@ export function watchUsers(
   const reader = couch.use('_users').changesReader;
   reader
     .start({ since: 'now', includeDocs: false })
-    .on('batch', () => run())
+    .on('batch', (changes: { id: string; deleted?: boolean }[]) => {
+      for (const change of changes) onChange?.(change);
+      run();
+    })
     .on('error', (err: unknown) => log(`_users watch error: ${(err as Error).message}`));
   return () => reader.stop();
 }
