@@ -18,6 +18,8 @@ interface Fake {
   log: string[];
   /** The doc as the `_users` stand-in holds it now (null: deleted). */
   doc: Record<string, unknown> | null;
+  /** Answer writes with 409, as when the doc changed since it was read. */
+  conflict?: boolean;
 }
 
 let server: Server | null = null;
@@ -70,6 +72,8 @@ async function fakeCouch(cacheLag: number): Promise<Fake> {
       } else if (req.method === 'GET') {
         if (fake.doc) send(200, fake.doc);
         else send(404, { error: 'not_found', reason: 'deleted' });
+      } else if (fake.conflict && req.method !== 'GET') {
+        send(409, { error: 'conflict', reason: 'Document update conflict.' });
       } else if (write) {
         const body = JSON.parse(Buffer.concat(chunks as Uint8Array[]).toString()) as Record<
           string,
@@ -137,6 +141,15 @@ describe('revokeDevice', () => {
         'Its user now has a new secret and no roles; run the command again (safe to repeat).',
     );
     expect(fake.log).not.toContain(`DELETE /_users/${ID}`);
+  });
+
+  it('a device changed meanwhile (409): a conflict error in words', async () => {
+    const fake = await fakeCouch(0);
+    fake.conflict = true;
+    await expect(revokeDevice(fake.couch, NAME)).rejects.toMatchObject({
+      code: 'conflict',
+      message: `${NAME} changed while it was being revoked (enrolled again?); run the command again.`,
+    });
   });
 
   it('no such device: false, nothing written', async () => {

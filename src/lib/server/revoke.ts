@@ -57,15 +57,19 @@ export async function revokeDevice(
   }
   opts.onRevoking?.(username);
   const probe = randomBytes(24).toString('base64url');
-  const rekeyed = await users.insert({
-    _id: id,
-    _rev: doc._rev,
-    name: username,
-    type: 'user',
-    roles: [],
-    password: probe,
-    outpost: { ...(doc.outpost as object), revokedAt: new Date().toISOString() },
-  });
+  const rekeyed = await users
+    .insert({
+      _id: id,
+      _rev: doc._rev,
+      name: username,
+      type: 'user',
+      roles: [],
+      password: probe,
+      outpost: { ...(doc.outpost as object), revokedAt: new Date().toISOString() },
+    })
+    .catch((err: unknown) => {
+      throw changedMeanwhile(err, username);
+    });
   const base = couchBaseUrl(couch);
   await until(
     deadline,
@@ -73,7 +77,9 @@ export async function revokeDevice(
     `CouchDB has not confirmed in time that it refuses the secret of ${username}. ` +
       'Its user now has a new secret and no roles; run the command again (safe to repeat).',
   );
-  await users.destroy(id, rekeyed.rev);
+  await users.destroy(id, rekeyed.rev).catch((err: unknown) => {
+    throw changedMeanwhile(err, username);
+  });
   await until(
     deadline,
     async () => (await sessionName(base, username, probe)) === null,
@@ -81,6 +87,15 @@ export async function revokeDevice(
       'confirmed in time that it has seen the deletion.',
   );
   return true;
+}
+
+/** A write that lost to another change of the device's user (409) says so in words. */
+function changedMeanwhile(err: unknown, username: string): unknown {
+  if (status(err) !== 409) return err;
+  return createError('conflict', {
+    message: `${username} changed while it was being revoked (enrolled again?); run the command again.`,
+    cause: err,
+  });
 }
 
 /** CouchDB's URL without the admin's credentials, from a nano client. */

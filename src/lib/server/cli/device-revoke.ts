@@ -40,9 +40,8 @@ if (args.list) {
       `Revoked ${args.name}: CouchDB refuses its credential (confirmed in ${Date.now() - started} ms).`,
     );
   } catch (err) {
-    if (!(err instanceof OutpostError)) throw err;
-    const slow = err.code === 'network';
-    console.error(slow ? `Not confirmed: ${err.message}` : err.message);
+    const slow = err instanceof OutpostError && err.code === 'network';
+    console.error(slow ? `Not confirmed: ${(err as Error).message}` : (err as Error).message);
     process.exit(slow ? 3 : 2);
   }
 } else {
