@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeDevice } from '../../src/lib/server/provision/users';
+import { revokeDevice } from '../../src/lib/server/revoke';
 import {
   eventually,
   DEMO_PASSWORD,

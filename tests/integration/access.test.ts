@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userDbName } from '../../src/lib/server/provision/names';
-import { createDeviceUser, revokeDevice } from '../../src/lib/server/provision/users';
+import { createDeviceUser } from '../../src/lib/server/provision/users';
+import { revokeDevice } from '../../src/lib/server/revoke';
 import { basicAuth, startTestCouch, type TestCouch } from './couch-harness';
 import { provisionTestTeam, type TestTeam } from './provision-harness';
 
@@ -21,8 +22,32 @@ function note(id: string, owner: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** Signs in at `POST /_session` and returns the `AuthSession=...` cookie CouchDB set. */
+async function signIn(name: string, password: string): Promise<string> {
+  const res = await fetch(`${couch.url}/_session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ name, password }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  expect(res.status).toBe(200);
+  const cookie = /AuthSession=[^;]+/.exec(res.headers.get('set-cookie') ?? '');
+  expect(cookie).not.toBeNull();
+  return cookie![0];
+}
+
+/** GET with a session cookie only. */
+async function withCookie(cookie: string, path: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(couch.url + path, {
+    headers: { cookie, accept: 'application/json' },
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+let couch: TestCouch;
+
 describe('who may read and write what (per-user dbs, master, validate_doc_update)', () => {
-  let couch: TestCouch;
   let team: TestTeam;
   let a: string;
   let dbA: string;
@@ -168,10 +193,17 @@ describe('who may read and write what (per-user dbs, master, validate_doc_update
         .status,
     ).toBe(201);
     expect((await couch.as(auth, 'GET', `/${userDbName(team.rep2)}`)).status).toBe(403);
+    const cookie = await signIn(device.username, device.password);
+    expect((await withCookie(cookie, `/${dbA}`)).status).toBe(200);
     expect(await revokeDevice(team.couchAdmin, device.username)).toBe(true);
+    // Right after the call returns, on CouchDB itself (no front): the secret and the session.
     const after = await couch.as(auth, 'GET', `/${dbA}`);
     expect(after.status).toBe(401);
     expect(after.body.error).toBe('unauthorized');
+    const session = await withCookie(cookie, `/${dbA}`);
+    expect(session.status).toBe(401);
+    expect(session.body.error).toBe('unauthorized');
+    expect((await couch.as(null, 'POST', '/_session', device)).status).toBe(401);
   });
 
   it("the supervisor's db accepts writes for the team's reps only", async () => {

@@ -8,6 +8,7 @@ import type { ServerScope } from 'nano';
 import { createCouchProxy } from './couch/proxy';
 import { enrolDevice, enrolErrorResponse, parseEnrolRequest } from './enrol';
 import type { Provisioner } from './provision/provision';
+import type { Revocations } from './revocations';
 
 /** Options for {@link createApp}. */
 export interface AppOptions {
@@ -20,6 +21,8 @@ export interface AppOptions {
     /** nano with admin credentials, for enrolment only. */
     admin: ServerScope;
     provisioner: Provisioner;
+    /** Revoked device names `/couch` refuses; an enrolment clears its device's name. */
+    revocations?: Pick<Revocations, 'isRevoked' | 'clear'>;
   };
 }
 
@@ -83,7 +86,10 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
           ),
         )
         .then(
-          (result) => res.status(201).json(result),
+          (result) => {
+            couch.revocations?.clear(result.credentials.username); // enrolled again: a new secret
+            res.status(201).json(result);
+          },
           (error: unknown) => {
             const { status, body } = enrolErrorResponse(error);
             // Server-side failures are logged with their cause (never the request body: it holds a password).
@@ -95,7 +101,10 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
   }
   app.use('/api', (req, res) => notFound(res, `no API route ${req.method} ${req.originalUrl}`));
   if (couch) {
-    const proxy = createCouchProxy(couch.target);
+    const revocations = couch.revocations;
+    const proxy = createCouchProxy(couch.target, {
+      isRevoked: revocations && ((name) => revocations.isRevoked(name)),
+    });
     app.use('/couch', (req, res) => proxy(req, res));
   } else {
     app.use('/couch', (_req, res) => notFound(res, 'CouchDB is not configured on this server'));

@@ -14,6 +14,8 @@ import { DEFAULT_MASTER_DB } from './provision/names';
 import { DEFAULT_ROUTER_DB, startRouter, type ChangeRouter } from './router';
 import { moveReferenceData } from './router/reference';
 import { startResolverWorker, type ResolverWorker } from './resolver/worker';
+import { createRevocations, userReader, type Revocations } from './revocations';
+import { revokeDevice } from './revoke';
 import { watchUsers } from './users-watch';
 
 export interface OutpostOptions {
@@ -45,6 +47,13 @@ export interface RunningOutpost {
   router: ChangeRouter;
   /** The provisioner (its `people` are the people the router serves). */
   provisioner: Provisioner;
+  /** The revoked device names the `/couch` front refuses. */
+  revocations: Revocations;
+  /**
+   * Revokes a device (see revoke.ts): `/couch` refuses it from the start of the call, CouchDB
+   * by the time it resolves. False when there is no such device.
+   */
+  revokeDevice(username: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -108,7 +117,10 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     people: provisioner.people,
     log,
   });
-  const stopWatching = watchUsers(couchAdmin, provisioner, log);
+  const revocations = createRevocations({ readUser: userReader(couchAdmin), log });
+  const stopWatching = watchUsers(couchAdmin, provisioner, log, (change) => {
+    void revocations.onUserChange(change);
+  });
   const resolver = startResolverWorker({
     url: `${couch.url}/${encodeURIComponent(masterDb)}`,
     admin: { name: couch.name, password: couch.password },
@@ -117,7 +129,7 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
 
   const app = createApp({
     buildDir: opts.buildDir,
-    couch: { target: () => couch.url, admin: couchAdmin, provisioner },
+    couch: { target: () => couch.url, admin: couchAdmin, provisioner, revocations },
   });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -137,6 +149,9 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     resolver,
     router,
     provisioner,
+    revocations,
+    revokeDevice: (username) =>
+      revokeDevice(couchAdmin, username, { onRevoking: (name) => revocations.revoke(name) }),
     close: () =>
       (closed ??= (async () => {
         stopWatching();

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerScope } from 'nano';
 import { createError } from '../../errors';
-import { DEVICE_SEPARATOR, deviceUserName, isDeviceUser, ownerRole } from './names';
+import { deviceUserName, isDeviceUser, ownerRole } from './names';
 import type { PersonRole } from './provision';
 
 const NAME_RE = /^[a-z][a-z0-9._-]{0,63}$/;
@@ -95,22 +95,4 @@ export async function createDeviceUser(
     outpost: { owner, deviceId, label: label.slice(0, 120), enrolledAt: new Date().toISOString() },
   });
   return { username, password };
-}
-
-/** Revokes a device: deletes its CouchDB user. Resolves false when it did not exist. */
-export async function revokeDevice(couch: ServerScope, username: string): Promise<boolean> {
-  if (!username.includes(DEVICE_SEPARATOR)) {
-    throw createError('invalid', {
-      message: `${username} is not a device credential (owner~deviceId).`,
-    });
-  }
-  const users = couch.use<Record<string, unknown>>('_users');
-  try {
-    const doc = await users.get(`org.couchdb.user:${username}`);
-    await users.destroy(doc._id, doc._rev);
-    return true;
-  } catch (err) {
-    if (status(err) === 404) return false;
-    throw err;
-  }
 }
