@@ -28,8 +28,8 @@ export interface SyncThroughputOptions {
   engine?: 'startSync' | 'pouchdb-defaults';
   /** Alternating raw/sync rounds; the median round is reported (default 3). */
   rounds?: number;
-  /** Where the embedded server runs (default 'child'). */
-  server?: 'child' | 'in-process';
+  /** Where the embedded server runs (default 'child'); 'real': the CouchDB of COUCHDB_URL. */
+  server?: 'child' | 'in-process' | 'real';
 }
 
 export interface SyncThroughputResult {
@@ -39,12 +39,16 @@ export interface SyncThroughputResult {
   syncMs: number;
   /** Sync throughput as a fraction of raw `_bulk_docs` throughput (rawMs / syncMs), median round. */
   ratio: number;
+  /** The same docs sent as replicated revisions (`new_edits: false`): the protocol's floor. */
+  rawReplicatedMs: number;
+  /** Sync throughput as a fraction of that (rawReplicatedMs / syncMs), median round. */
+  replicatedRatio: number;
   /** The ratio of every round, in order. */
   ratios: number[];
   engine: 'startSync' | 'pouchdb-defaults';
   batchSize: number;
   batchesLimit: number;
-  server: 'child' | 'in-process';
+  server: 'child' | 'in-process' | 'real';
 }
 
 /** A doc of about 350 bytes of JSON, shaped like an Outpost note. */
@@ -73,7 +77,8 @@ export async function benchSyncThroughput(
   registerAdapter(memory);
   const couch = await startBenchCouch(server);
   const { call, adminAuth } = couch;
-  const user = { name: 'bench', password: 'bench-pw' };
+  const run = Date.now().toString(36);
+  const user = { name: `bench-${run}`, password: 'bench-pw' };
   let userAuth = '';
   const docs = Array.from({ length: n }, (_, i) => benchDoc(i));
   const rounds = opts.rounds ?? 3;
@@ -81,22 +86,37 @@ export async function benchSyncThroughput(
 
   /** One round: raw then sync on fresh dbs, back to back, so both see the same machine load. */
   async function round_(r: number) {
-    for (const db of [`bench-raw-${r}`, `bench-sync-${r}`])
-      userAuth = await couch.memberDb(db, user);
+    const [rawDb, repDb, syncDb] = ['raw', 'rep', 'sync'].map((k) => `bench-${k}-${run}-${r}`);
+    for (const db of [rawDb, repDb, syncDb]) userAuth = await couch.memberDb(db, user);
     const local = openLocalDb(`bench-sync-${Date.now()}-${r}`, 'memory');
     locals.push(local);
     await local.bulkDocs(docs);
 
     let t0 = performance.now();
     for (let i = 0; i < n; i += rawBatch) {
-      await call(userAuth, 'POST', `/bench-raw-${r}/_bulk_docs`, {
+      await call(userAuth, 'POST', `/${rawDb}/_bulk_docs`, {
         docs: docs.slice(i, i + rawBatch),
       });
     }
     const rawMs = performance.now() - t0;
 
+    // The revisions the device holds, sent as a replicator sends them.
+    const held = await local.allDocs({ include_docs: true });
+    const replicated = held.rows.map((row) => {
+      const [start, hash] = row.value.rev.split('-');
+      return { ...row.doc, _revisions: { start: Number(start), ids: [hash] } };
+    });
     t0 = performance.now();
-    const remote = openRemoteDb(`${couch.url}/bench-sync-${r}`, {
+    for (let i = 0; i < n; i += rawBatch) {
+      await call(userAuth, 'POST', `/${repDb}/_bulk_docs`, {
+        docs: replicated.slice(i, i + rawBatch),
+        new_edits: false,
+      });
+    }
+    const rawReplicatedMs = performance.now() - t0;
+
+    t0 = performance.now();
+    const remote = openRemoteDb(`${couch.url}/${syncDb}`, {
       username: user.name,
       password: user.password,
     });
@@ -125,10 +145,10 @@ export async function benchSyncThroughput(
     }
     const syncMs = performance.now() - t0;
     await remote.close();
-    const info = (await call(adminAuth, 'GET', `/bench-sync-${r}`)) as { doc_count: number };
+    const info = (await call(adminAuth, 'GET', `/${syncDb}`)) as { doc_count: number };
     if (info.doc_count !== n)
       throw new Error(`expected ${n} docs on the server, found ${info.doc_count}`);
-    return { rawMs, syncMs, ratio: rawMs / syncMs };
+    return { rawMs, rawReplicatedMs, syncMs, ratio: rawMs / syncMs };
   }
 
   try {
@@ -142,6 +162,8 @@ export async function benchSyncThroughput(
       syncMs: round(median.syncMs),
       ratio: round(median.ratio, 2),
       ratios: results.map((x) => round(x.ratio, 2)),
+      rawReplicatedMs: round(median.rawReplicatedMs),
+      replicatedRatio: round(median.rawReplicatedMs / median.syncMs, 2),
       engine: opts.engine ?? 'startSync',
       batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
       batchesLimit: opts.batchesLimit ?? DEFAULT_BATCHES_LIMIT,
