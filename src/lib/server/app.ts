@@ -52,7 +52,6 @@ export const appVersion: string = (
 /** Builds the express app that serves the static SPA build, its offline shell and /api. */
 export function createApp({ buildDir, couch }: AppOptions): Express {
   const root = path.resolve(buildDir);
-  const shell = path.join(root, 'index.html');
   const app = express();
   app.disable('x-powered-by');
 
@@ -120,7 +119,9 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
       return;
     }
     res.set('Cache-Control', NO_CACHE);
-    res.sendFile(shell, { cacheControl: false }, (error) => {
+    // Relative to `root`: send refuses dot segments only inside it (dotfiles 'ignore'), so a
+    // build under a dot-folder (~/.cache/..., .worktrees/) is served, and no dotfile inside it.
+    res.sendFile('index.html', { root, cacheControl: false }, (error) => {
       if (error) next(error);
     });
   });

@@ -766,7 +766,10 @@ export function createCompat(opts: CompatOptions): CompatHandler {
 }
 
 /** express-pouchdb's words where CouchDB 3 has others (CouchDB ends this reason with a dot). */
-const REASONS: Record<string, string> = { 'Document update conflict': 'Document update conflict.' };
+const REASONS: Record<string, string> = {
+  'Document update conflict': 'Document update conflict.',
+  no_db_file: 'Database does not exist.',
+};
 
 /** An error answer or `_bulk_docs` result with CouchDB's reason. */
 function couchReason(answer: unknown): unknown {

@@ -27,6 +27,13 @@
  *    a longpoll client gone during the first read left the live wait behind (one leaked timer
  *    and listener per dropped connection; found when the chaos CLI never exited). Both now end
  *    when the response closes, as CouchDB ends a feed whose socket closed.
+ *  - a request to a db that found it listed just before a `DELETE /db` destroyed it opened the
+ *    db again after the destroy (express-pouchdb checks the list, then opens in its create/delete
+ *    lock): LevelDB made the db anew and pouchdb-all-dbs listed it again, so the next
+ *    `PUT /db` answered 412 `file_exists` (a sync request still on its way while an admin
+ *    deleted and re-created a db; busy cores widen the window). A db is now opened inside that
+ *    lock only if it is still listed, else the request gets CouchDB's 404; and one failed
+ *    create/delete no longer blocks every later one (the lock's promise chain stayed rejected).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -79,6 +86,48 @@ patchModule(
 
 // The server's PouchDB bundles its own copy of leveldb-core.
 patchModule(require.resolve('pouchdb'), [LEVELDB_CHANGES_FIX], { owner: OWNER });
+
+// Before changes.js below: compiling it loads utils.js and create-or-delete-dbs.js.
+/** Whether a db is still listed, asked inside express-pouchdb's create/delete lock. */
+const STILL_LISTED = `
+function stillListed(PouchDB, name) {
+  if (typeof PouchDB.allDbs !== 'function') return Promise.resolve(true);
+  return PouchDB.allDbs().then(function (dbs) { return dbs.indexOf(name) !== -1; });
+}
+`;
+
+patchModule(
+  join(expressPouchDir, 'create-or-delete-dbs.js'),
+  [
+    [
+      '  promiseChain = promiseChain.then(fun);\n  return promiseChain;',
+      '  var result = promiseChain.then(fun);\n  promiseChain = result.catch(function () {});\n  return result;',
+    ],
+    [
+      `    db = new PouchDB(dbName);
+    map.set(dbName, db);
+    return db;`,
+      `    return stillListed(PouchDB, dbName).then(function (listed) {
+      if (!listed) return null;
+      db = new PouchDB(dbName);
+      map.set(dbName, db);
+      return db;
+    });`,
+    ],
+  ],
+  { append: STILL_LISTED, owner: OWNER },
+);
+
+patchModule(
+  join(expressPouchDir, 'utils.js'),
+  [
+    [
+      'getOrCreateDB(req.PouchDB, dbName).then(function (db) {',
+      "getOrCreateDB(req.PouchDB, dbName).then(function (db) {\n      if (!db) return exports.sendJSON(res, 404, { error: 'not_found', reason: 'Database does not exist.' });",
+    ],
+  ],
+  { owner: OWNER },
+);
 
 /** Ends a live `_changes` request's heartbeat and feeds when its client goes away. */
 const FEEDS_END_WITH_CLIENT = `
