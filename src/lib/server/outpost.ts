@@ -9,6 +9,7 @@ import Nano from 'nano';
 import { createApp } from './app';
 import { startEmbeddedCouch, type EmbeddedCouch } from './embedded/server';
 import { createProvisioner } from './provision/provision';
+import type { SignInLimiter } from './sign-in-limiter';
 import { DEFAULT_MASTER_DB } from './provision/names';
 import { startResolverWorker, type ResolverWorker } from './resolver/worker';
 import { watchUsers } from './users-watch';
@@ -25,6 +26,8 @@ export interface OutpostOptions {
   embedded?: { dataDir: string; admin: { name: string; password: string }; port: number };
   masterDb?: string;
   log?: (message: string) => void;
+  /** Limits failed sign-ins (default: one with the real clock; tests pass their own). */
+  signInLimiter?: SignInLimiter;
 }
 
 export interface RunningOutpost {
@@ -97,6 +100,7 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
   const app = createApp({
     buildDir: opts.buildDir,
     couch: { target: () => couch.url, admin: couchAdmin, provisioner },
+    signInLimiter: opts.signInLimiter,
   });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -27,12 +27,20 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body) + '\n');
 }
 
+/** For one proxied request: a body already read, and who wants to know the answer's status. */
+export interface ProxyRequestOptions {
+  /** The request body, when the caller read it first (it is then sent instead of `req`). */
+  body?: Uint8Array;
+  /** Called with the status CouchDB answered, before the answer is passed on. */
+  onStatus?: (status: number) => void;
+}
+
 /**
  * Creates a handler that proxies `req.url` (already stripped of the mount prefix) to
  * `target` (a base URL without credentials). `mountPath` is used to rewrite Location headers.
  */
 export function createCouchProxy(target: () => string, mountPath = '/couch') {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return (req: IncomingMessage, res: ServerResponse, opts: ProxyRequestOptions = {}): void => {
     const base = new URL(target());
     const basePath = base.pathname.replace(/\/$/, '');
     // The path goes upstream exactly as sent: a URL object would resolve `..` and `%2e%2e`
@@ -43,6 +51,7 @@ export function createCouchProxy(target: () => string, mountPath = '/couch') {
       if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) headers[k] = v;
     }
     headers.host = base.host;
+    if (opts.body) headers['content-length'] = String(opts.body.length);
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
     let answered = false;
     let upstream: ReturnType<typeof httpRequest>;
@@ -58,6 +67,7 @@ export function createCouchProxy(target: () => string, mountPath = '/couch') {
         },
         (up) => {
           answered = true;
+          opts.onStatus?.(up.statusCode ?? 502);
           const out: Record<string, string | string[]> = {};
           for (const [k, v] of Object.entries(up.headers)) {
             if (v === undefined || HOP_BY_HOP.has(k.toLowerCase())) continue;
@@ -89,7 +99,8 @@ export function createCouchProxy(target: () => string, mountPath = '/couch') {
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
-    req.pipe(upstream);
+    if (opts.body) upstream.end(opts.body);
+    else req.pipe(upstream);
   };
 }
 
