@@ -63,6 +63,12 @@ describe('CouchDB parity: welcome document and _changes filters', () => {
     }
   });
 
+  it('GET / with a wrong password - 401, as CouchDB authenticates every request', async () => {
+    const r = await couch.as(basicAuth(couch.admin.name, 'wrong'), 'GET', '/');
+    expect(r.status).toBe(401);
+    expect(r.body.error).toBe('unauthorized');
+  });
+
   it('POST /db/_changes?filter=_selector&include_docs=true - only matching docs, with bodies', async () => {
     // "_changes filter=_selector (POST body)": 200, the stops with their docs.
     const r = await changes('filter=_selector&include_docs=true', { selector: { type: 'stop' } });

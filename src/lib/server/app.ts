@@ -48,6 +48,8 @@ const NO_CACHE = 'no-cache';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Always revalidated, so a new deployment (and a new service worker) is seen at once. */
 const REVALIDATED = new Set(['/service-worker.js', '/manifest.webmanifest', '/index.html']);
+/** Largest `POST /couch/_session` body (a name and a password). */
+const SESSION_BODY_BYTES = 64 * 1024;
 /** Paths that look like files: a miss is a 404, never the SPA shell. */
 const FILE_LIKE = /\.(?:js|mjs|css|map|json|webmanifest|png|jpe?g|gif|svg|ico|webp|woff2?|txt)$/i;
 
@@ -116,10 +118,15 @@ export function createApp({ buildDir, couch, signInLimiter }: AppOptions): Expre
   if (couch) {
     const proxy = createCouchProxy(couch.target);
     // `POST /_session` is read first: its name is what failed sign-ins are counted by.
-    const readSession = express.raw({ type: () => true, limit: '64kb' });
+    const readSession = express.raw({ type: () => true, limit: SESSION_BODY_BYTES });
     app.use('/couch', (req, res, next) => {
       if (req.method !== 'POST' || req.path !== '/_session') {
         proxy(req, res);
+        return;
+      }
+      if (Number(req.headers['content-length'] ?? 0) > SESSION_BODY_BYTES) {
+        // Refused before reading (a declared 700 MB would otherwise be read off first).
+        res.status(413).set('Connection', 'close').json(clientError(413, 'entity.too.large'));
         return;
       }
       readSession(req, res, (error?: unknown) => {

@@ -746,7 +746,9 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     }
     const [first] = target.segments;
     if (!first && (target.method === 'GET' || target.method === 'HEAD')) {
-      // CouchDB's welcome document (express-pouchdb has its own shape), open to anyone.
+      // CouchDB's welcome document (express-pouchdb has its own shape), open to anyone; but
+      // bad (or revoked) credentials get 401 here too, from express-pouchdb, as from CouchDB.
+      if ((await userCtx(req, true)) === 'bad_credentials') return true;
       send(res, 200, welcomeDoc(opts.serverUuid ?? ''));
       return false;
     }
