@@ -24,6 +24,23 @@ function (newDoc, oldDoc, userCtx) {
   function text(field, label) {
     if (typeof newDoc[field] !== 'string' || newDoc[field] === '') forbid(label + ' is required.');
   }
+  // Dates by the device's rule and in its words (src/lib/domain/validate.ts isIsoDate and
+  // isIsoTimestamp): a real calendar date, so 2026-13-45 and Feb 30 are refused.
+  function isIsoDate(v) {
+    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+    var d = new Date(v + 'T00:00:00Z');
+    return !isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+  }
+  function isIsoTimestamp(v) {
+    if (typeof v !== 'string') return false;
+    if (!/^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return false;
+    return isIsoDate(v.slice(0, 10)) && !isNaN(Date.parse(v));
+  }
+  // A date-time field: `required` ones must be there; others are checked when present.
+  function timestamp(field, label, required) {
+    if (newDoc[field] === undefined && !required) return;
+    if (!isIsoTimestamp(newDoc[field])) forbid(label + ' must be a valid date and time.');
+  }
 
   if (newDoc._id.indexOf('_design/') === 0) forbid('Design documents can only be changed by an admin.');
   // A team's reference db (products, templates): read by the team, written by its supervisors.
@@ -57,7 +74,7 @@ function (newDoc, oldDoc, userCtx) {
 
   if (newDoc.type === 'account') text('name', 'An account name');
   if (newDoc.type === 'stop') {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(newDoc.date || '')) forbid('A stop needs a date written YYYY-MM-DD.');
+    if (!isIsoDate(newDoc.date)) forbid('Date must be a real date written YYYY-MM-DD.');
     text('accountId', 'A stop account');
     text('assignee', 'A stop assignee');
     if (STATUSES.indexOf(newDoc.status) === -1) forbid('Unknown stop status: ' + newDoc.status + '.');
@@ -65,18 +82,23 @@ function (newDoc, oldDoc, userCtx) {
   if (newDoc.type === 'event') {
     text('stopId', 'An event stop');
     text('kind', 'An event kind');
-    text('occurredAt', 'An event time');
+    timestamp('occurredAt', 'Event time', true);
+    timestamp('deviceTime', 'Device time', false);
     if (oldDoc && !oldDoc._deleted) forbid('Events are immutable once recorded.');
   }
-  if (newDoc.type === 'note') text('text', 'Note text');
+  if (newDoc.type === 'note') {
+    text('text', 'Note text');
+    timestamp('createdAt', 'Created time', false);
+  }
   if (newDoc.type === 'task') {
     text('stopId', 'A task stop');
     text('title', 'A task title');
     if (typeof newDoc.done !== 'boolean') forbid('A task must be done or not done.');
+    timestamp('doneAt', 'Done time', false);
   }
   if (newDoc.type === 'photo') {
     if (!newDoc.stopId && !newDoc.inspectionId) forbid('A photo must belong to a stop or an inspection.');
-    text('capturedAt', 'A photo capture time');
+    timestamp('capturedAt', 'Capture time', true);
     var images = newDoc._attachments || {};
     if (!images.thumb || !images.full) forbid('A photo needs its thumbnail and full image.');
     if (newDoc.evictedAt !== undefined) forbid('A device-side eviction is never sent to the server.');
@@ -91,11 +113,19 @@ function (newDoc, oldDoc, userCtx) {
   if (newDoc.type === 'inspection') {
     text('stopId', 'An inspection stop');
     text('templateId', 'An inspection template');
-    text('startedAt', 'An inspection start time');
+    timestamp('startedAt', 'Start time', true);
     if (newDoc.status !== 'draft' && newDoc.status !== 'submitted') forbid('An inspection is a draft or submitted.');
     if (!newDoc.template || !newDoc.template.sections) forbid('An inspection needs its form.');
     if (typeof newDoc.answers !== 'object' || newDoc.answers === null) forbid('An inspection needs its answers.');
-    if (newDoc.status === 'submitted') text('submittedAt', 'A submit time');
+    if (newDoc.status === 'submitted' && !isIsoTimestamp(newDoc.submittedAt)) {
+      forbid('A submitted inspection needs its submit time.');
+    }
+    for (var q in newDoc.answers) {
+      var answer = newDoc.answers[q];
+      if (answer && typeof answer === 'object' && 'signedAt' in answer && !isIsoTimestamp(answer.signedAt)) {
+        forbid('Sign again: the signature is not readable.');
+      }
+    }
   }
   if (newDoc.type === 'product') {
     if (roles.indexOf('supervisor') === -1) forbid('Only supervisors and admins may change the product catalogue.');
@@ -113,7 +143,10 @@ function (newDoc, oldDoc, userCtx) {
     if (newDoc.status !== 'draft' && newDoc.status !== 'submitted') forbid('Unknown order status: ' + newDoc.status + '.');
     if (typeof newDoc.lines !== 'object' || newDoc.lines === null) forbid('An order needs its lines.');
     if (typeof newDoc.totals !== 'object' || newDoc.totals === null) forbid('An order needs its totals.');
-    if (newDoc.status === 'submitted') text('submittedAt', 'A submission time');
+    if (newDoc.status === 'submitted' && !isIsoTimestamp(newDoc.submittedAt)) {
+      forbid('A submitted order needs its submission time.');
+    }
+    timestamp('submittedAt', 'Submission time', false);
     if (oldDoc && !oldDoc._deleted && oldDoc.status === 'submitted') {
       var same = newDoc.status === 'submitted' && newDoc.submittedAt === oldDoc.submittedAt &&
         newDoc.totals.gross === (oldDoc.totals || {}).gross;

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'unauthorized'
   | 'quota' // the device ran out of storage
+  | 'rate_limited' // too many tries (429): wait `retryAfterMs`, then try again
   | 'network'
   | 'internal';
 
@@ -16,6 +17,7 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   unauthorized: 401,
   quota: 507,
+  rate_limited: 429,
   network: 0,
   internal: 500,
 };
@@ -27,6 +29,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   forbidden: 'You are not allowed to do that.',
   unauthorized: 'Please sign in again.',
   quota: 'This device is out of storage space. Your input is kept; free some space and try again.',
+  rate_limited: 'Too many tries. Wait a moment, then try again.',
   network: 'No connection right now.',
   internal: 'Something went wrong.',
 };
@@ -40,6 +43,8 @@ export interface OutpostErrorInit {
   reason?: string;
   /** Field-level messages for `invalid`. */
   fields?: Record<string, string>;
+  /** For `rate_limited`: how long to wait before trying again (ms), from `Retry-After`. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -50,6 +55,7 @@ export class OutpostError extends Error {
   readonly error?: string;
   readonly reason?: string;
   readonly fields: Record<string, string>;
+  readonly retryAfterMs?: number;
 
   constructor(code: ErrorCode, init: OutpostErrorInit = {}) {
     super(init.message ?? DEFAULT_MESSAGE[code], { cause: init.cause });
@@ -59,6 +65,7 @@ export class OutpostError extends Error {
     this.error = init.error;
     this.reason = init.reason;
     this.fields = init.fields ?? {};
+    this.retryAfterMs = init.retryAfterMs;
   }
 }
 
@@ -104,6 +111,8 @@ export function toOutpostError(err: unknown): OutpostError {
       return createError('not_found', init);
     case 409:
       return createError('conflict', init);
+    case 429:
+      return createError('rate_limited', init);
   }
   if (status === undefined && /fetch|network|ECONNREFUSED|ETIMEDOUT/i.test(reason ?? '')) {
     return createError('network', init);

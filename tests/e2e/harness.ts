@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from '../../src/lib/server/app';
 import { ensureDemoPeople, localDate, seedDemoDay } from '../../src/lib/server/demo-seed';
 import { startOutpost, type RunningOutpost } from '../../src/lib/server/outpost';
 import { userDbName } from '../../src/lib/server/provision/names';
+import type { SignInLimiter } from '../../src/lib/server/sign-in-limiter';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -88,7 +89,9 @@ async function provisioned(running: RunningOutpost): Promise<void> {
  * supervisor; password DEMO_PASSWORD) and today's demo day in master. `close()` also removes
  * the data dir.
  */
-export async function startFullServer(): Promise<FullServer> {
+export async function startFullServer(
+  opts: { signInLimiter?: SignInLimiter } = {},
+): Promise<FullServer> {
   const buildError = inject('e2eBuildError');
   if (buildError) throw new Error(`no current build to test: ${buildError}`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'outpost-e2e-data-'));
@@ -101,6 +104,7 @@ export async function startFullServer(): Promise<FullServer> {
       host: '127.0.0.1',
       embedded: { dataDir, admin, port: 0 },
       log: () => undefined,
+      signInLimiter: opts.signInLimiter,
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });

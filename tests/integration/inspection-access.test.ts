@@ -86,7 +86,7 @@ describe('inspections and templates under validate_doc_update', () => {
       inspection(team.rep1, { _id: 'inspection:i2', status: 'submitted' }),
     );
     expect(r.status).toBe(403);
-    expect(r.body.reason).toBe('A submit time is required.');
+    expect(r.body.reason).toBe('A submitted inspection needs its submit time.');
   });
 
   it('PUT /userdb-A/template - a rep may not write a template, not even one of their own', async () => {

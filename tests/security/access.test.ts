@@ -333,11 +333,15 @@ describe('wrong types and fields (validate_doc_update answers 403 with a reason)
     [
       'stop date 22/11/2026',
       { ...stop, date: '22/11/2026' },
-      'A stop needs a date written YYYY-MM-DD.',
+      'Date must be a real date written YYYY-MM-DD.',
     ],
     ['stop status unknown', { ...stop, status: 'teleported' }, 'Unknown stop status: teleported.'],
     ['stop assignee missing', { ...stop, assignee: undefined }, 'A stop assignee is required.'],
-    ['event time null', { ...event, occurredAt: null }, 'An event time is required.'],
+    [
+      'event time null',
+      { ...event, occurredAt: null },
+      'Event time must be a valid date and time.',
+    ],
   ];
 
   it.each(cases)('PUT /couch/userdb-ana/<id> - %s: 403', async (_what, doc, reason) => {

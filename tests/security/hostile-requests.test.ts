@@ -71,18 +71,48 @@ const CASES: Case[] = [
     { status: 401, body: { error: 'unauthorized', reason: 'You are not a server admin.' } },
   ],
   [
-    '_changes with filter=_selector (GET)',
+    '_changes with filter=_selector (GET: CouchDB takes the selector from a POST body only)',
     'GET',
     `/${ANA_DB}/_changes?filter=_selector`,
     {},
+    {
+      status: 400,
+      body: { error: 'bad_request', reason: 'Selector must be specified in POST payload' },
+    },
+  ],
+  [
+    '_changes with filter=_selector (POST without a selector, fanout.json)',
+    'POST',
+    `/${ANA_DB}/_changes?filter=_selector`,
+    { body: {} },
+    {
+      status: 400,
+      body: { error: 'bad_request', reason: 'Selector error: expected a JSON object' },
+    },
+  ],
+  [
+    '_changes with filter=_selector (POST with an unknown operator)',
+    'POST',
+    `/${ANA_DB}/_changes?filter=_selector`,
+    { body: { selector: { type: { $bogus: 1 } } } },
+    { status: 400, body: { error: 'bad_request', reason: 'Invalid operator: $bogus' } },
+  ],
+  [
+    "_changes with filter=_selector (POST, a member's $regex)",
+    'POST',
+    `/${ANA_DB}/_changes?filter=_selector`,
+    { body: { selector: { type: { $regex: '^(a+)+$' } } } },
     { status: 400 },
   ],
   [
-    '_changes with filter=_selector (POST)',
-    'POST',
-    `/${ANA_DB}/_changes?filter=_selector`,
-    { body: { selector: { type: 'note' } } },
-    { status: 400 },
+    '_changes with filter=_view without view= (fanout.json)',
+    'GET',
+    `/${ANA_DB}/_changes?filter=_view`,
+    {},
+    {
+      status: 400,
+      body: { error: 'bad_request', reason: '`view` filter parameter is not provided.' },
+    },
   ],
   [
     '_changes naming a missing filter ddoc',
@@ -412,6 +442,26 @@ describe('requests that crash or stall express-pouchdb, through the /couch front
       expect(r.body.error, r.text).toEqual(expect.any(String));
     }
     await s.expectAlive();
+  });
+
+  it('POST /couch/userdb-ana/_changes?filter=_selector - a member runs a selector on her db (200)', async () => {
+    const r = await s.couch('POST', `/${ANA_DB}/_changes?filter=_selector&include_docs=true`, {
+      auth: s.rep1.auth,
+      body: { selector: { type: 'note', owner: 'ana' } },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((row: { id: string }) => row.id)).toContain('note:a');
+    await s.expectAlive();
+  });
+
+  it("GET /couch/ - CouchDB's welcome document, anonymously", async () => {
+    const r = await s.couch('GET', '/', { auth: null });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      couchdb: 'Welcome',
+      version: expect.stringMatching(/^3\./),
+      vendor: { name: expect.any(String) },
+    });
   });
 
   it('no folder was made outside the data folder, and the ana db still holds note:a', async () => {

@@ -15,6 +15,7 @@ import { expect } from 'vitest';
 import { startOutpost, type RunningOutpost } from '../../src/lib/server/outpost';
 import { userDbName } from '../../src/lib/server/provision/names';
 import { addPerson } from '../../src/lib/server/provision/users';
+import type { SignInLimiter } from '../../src/lib/server/sign-in-limiter';
 
 export const basicAuth = (name: string, password: string) =>
   'Basic ' + Buffer.from(`${name}:${password}`).toString('base64');
@@ -198,7 +199,7 @@ export async function waitUntil(
  * `_security` and `_design/outpost`). `buildDir` defaults to a folder that does not exist.
  */
 export async function startSecurityServer(
-  opts: { buildDir?: string } = {},
+  opts: { buildDir?: string; signInLimiter?: SignInLimiter } = {},
 ): Promise<SecurityServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'outpost-security-'));
   const crashes: unknown[] = [];
@@ -213,6 +214,7 @@ export async function startSecurityServer(
     host: '127.0.0.1',
     embedded: { dataDir: join(dataDir, 'couch'), admin, port: 0 },
     log: (m) => logs.push(m),
+    signInLimiter: opts.signInLimiter,
   });
   const adminAuth = basicAuth(admin.name, admin.password);
   const person = (name: string, password: string): Person => ({

@@ -57,6 +57,35 @@ describe('enrolDevice (client)', () => {
     expect(signInMessage(err)).toBe('Name or password is incorrect.');
   });
 
+  it('429 after too many failed sign-ins: rate_limited, with the wait from Retry-After in words', async () => {
+    const now = () => new Date('2026-11-22T08:00:00.000Z');
+    const tooMany = (retryAfter: string | null) => async () =>
+      new Response(
+        JSON.stringify({
+          error: 'too_many_requests',
+          reason: 'Too many failed sign-ins. Try again in 30 seconds.',
+        }),
+        { status: 429, headers: retryAfter ? { 'retry-after': retryAfter } : {} },
+      );
+    const attempt = (retryAfter: string | null) =>
+      enrolDevice(
+        { name: 'ana', password: 'pw', deviceId: 'dev-1234' },
+        { fetch: tooMany(retryAfter), now },
+      ).then(
+        () => {
+          throw new Error('enrolled despite a 429');
+        },
+        (e: unknown) => e as OutpostError,
+      );
+    const seconds = await attempt('30');
+    expect(seconds).toMatchObject({ code: 'rate_limited', status: 429, retryAfterMs: 30_000 });
+    expect(signInMessage(seconds)).toBe('Too many failed sign-ins. Try again in 30 seconds.');
+    const date = await attempt('Sun, 22 Nov 2026 08:00:01 GMT');
+    expect(date.retryAfterMs).toBe(1000);
+    expect(signInMessage(date)).toBe('Too many failed sign-ins. Try again in 1 second.');
+    expect((await attempt(null)).retryAfterMs).toBe(30_000);
+  });
+
   it('no network is a network error that says sign-in needs the network once', async () => {
     const err = (await enrolDevice(
       { name: 'ana', password: 'pw', deviceId: 'dev-1234' },

@@ -33,6 +33,7 @@ describe('createError / OutpostError', () => {
       forbidden: 403,
       unauthorized: 401,
       quota: 507,
+      rate_limited: 429,
       network: 0,
       internal: 500,
     };

@@ -55,6 +55,13 @@ export async function enrolDevice(
     });
   }
   const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  if (res.status === 429) {
+    throw createError('rate_limited', {
+      error: typeof body?.error === 'string' ? body.error : undefined,
+      reason: typeof body?.reason === 'string' ? body.reason : undefined,
+      retryAfterMs: retryAfterMs(res.headers.get('retry-after'), opts.now?.() ?? new Date()),
+    });
+  }
   if (!res.ok || !body) {
     throw toOutpostError({
       status: res.status,
@@ -78,9 +85,28 @@ export async function enrolDevice(
   };
 }
 
+/** When no `Retry-After` comes with a 429: wait this long (ms). */
+const DEFAULT_RETRY_AFTER_MS = 30_000;
+
+/** `Retry-After` (seconds, or an HTTP date) as ms from `now`. */
+export function retryAfterMs(header: string | null, now: Date): number {
+  if (header && /^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = header ? Date.parse(header) : NaN;
+  return Number.isNaN(at) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, at - now.getTime());
+}
+
+/** Seconds, rounded up, as the form says them ("30 seconds", "1 second"). */
+export function secondsInWords(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return `${seconds} second${seconds === 1 ? '' : 's'}`;
+}
+
 /** Why sign-in failed, in words for the form ("Name or password is incorrect."). */
 export function signInMessage(err: OutpostError): string {
   if (err.code === 'unauthorized') return 'Name or password is incorrect.';
+  if (err.code === 'rate_limited') {
+    return `Too many failed sign-ins. Try again in ${secondsInWords(err.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS)}.`;
+  }
   return err.message;
 }
 

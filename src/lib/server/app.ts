@@ -3,12 +3,19 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
-import type { ErrorRequestHandler, Express, Response } from 'express';
+import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import type { ServerScope } from 'nano';
 import { createCouchProxy } from './couch/proxy';
+import { OutpostError } from '../errors';
 import { enrolDevice, enrolErrorResponse, parseEnrolRequest } from './enrol';
 import type { Provisioner } from './provision/provision';
 import type { Revocations } from './revocations';
+import {
+  createSignInLimiter,
+  sessionName,
+  tooManySignIns,
+  type SignInLimiter,
+} from './sign-in-limiter';
 
 /** Options for {@link createApp}. */
 export interface AppOptions {
@@ -24,6 +31,8 @@ export interface AppOptions {
     /** Revoked device names `/couch` refuses; an enrolment clears its device's name. */
     revocations?: Pick<Revocations, 'isRevoked' | 'clear'>;
   };
+  /** Limits failed sign-ins on `/api/enrol` and `/couch/_session` (default: a fresh one). */
+  signInLimiter?: SignInLimiter;
 }
 
 /** Options for {@link startServer}. */
@@ -42,6 +51,8 @@ const NO_CACHE = 'no-cache';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Always revalidated, so a new deployment (and a new service worker) is seen at once. */
 const REVALIDATED = new Set(['/service-worker.js', '/manifest.webmanifest', '/index.html']);
+/** Largest `POST /couch/_session` body (a name and a password). */
+const SESSION_BODY_BYTES = 64 * 1024;
 /** Paths that look like files: a miss is a 404, never the SPA shell. */
 const FILE_LIKE = /\.(?:js|mjs|css|map|json|webmanifest|png|jpe?g|gif|svg|ico|webp|woff2?|txt)$/i;
 
@@ -53,11 +64,14 @@ export const appVersion: string = (
 ).version;
 
 /** Builds the express app that serves the static SPA build, its offline shell and /api. */
-export function createApp({ buildDir, couch }: AppOptions): Express {
+export function createApp({ buildDir, couch, signInLimiter }: AppOptions): Express {
   const root = path.resolve(buildDir);
-  const shell = path.join(root, 'index.html');
+  const limiter = signInLimiter ?? createSignInLimiter();
   const app = express();
   app.disable('x-powered-by');
+  // A reverse proxy on the same host passes the client's address in X-Forwarded-For; from any
+  // other peer the header is ignored (it could be forged).
+  app.set('trust proxy', 'loopback');
 
   app.get('/api/health', (_req, res) => {
     res.set('Cache-Control', NO_CACHE);
@@ -75,28 +89,33 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
     );
   });
   if (couch) {
-    app.post('/api/enrol', express.json({ limit: '16kb' }), (req, res) => {
+    const enrolDeps = () => ({
+      couch: couch.admin,
+      couchUrl: couch.target(),
+      provisioner: couch.provisioner,
+    });
+    app.post('/api/enrol', express.json({ limit: '16kb' }), async (req, res) => {
       res.set('Cache-Control', NO_CACHE);
-      Promise.resolve()
-        .then(() => parseEnrolRequest(req.body))
-        .then((body) =>
-          enrolDevice(
-            { couch: couch.admin, couchUrl: couch.target(), provisioner: couch.provisioner },
-            body,
-          ),
-        )
-        .then(
-          (result) => {
-            couch.revocations?.clear(result.credentials.username); // enrolled again: a new secret
-            res.status(201).json(result);
-          },
-          (error: unknown) => {
-            const { status, body } = enrolErrorResponse(error);
-            // Server-side failures are logged with their cause (never the request body: it holds a password).
-            if (status >= 500) console.error('enrolment failed:', describeCause(error));
-            res.status(status).json(body);
-          },
-        );
+      const address = clientAddress(req);
+      let name = '';
+      try {
+        const request = parseEnrolRequest(req.body);
+        name = request.name;
+        const wait = limiter.waitMs(name, address);
+        if (wait > 0) return sendTooMany(res, wait);
+        const result = await enrolDevice(enrolDeps(), request);
+        limiter.succeeded(name, address);
+        couch.revocations?.clear(result.credentials.username); // enrolled again: a new secret
+        res.status(201).json(result);
+      } catch (error) {
+        if (error instanceof OutpostError && error.code === 'unauthorized') {
+          limiter.failed(name, address);
+        }
+        const { status, body } = enrolErrorResponse(error);
+        // Server-side failures are logged with their cause (never the request body: it holds a password).
+        if (status >= 500) console.error('enrolment failed:', describeCause(error));
+        res.status(status).json(body);
+      }
     });
   }
   app.use('/api', (req, res) => notFound(res, `no API route ${req.method} ${req.originalUrl}`));
@@ -105,7 +124,34 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
     const proxy = createCouchProxy(couch.target, {
       isRevoked: revocations && ((name) => revocations.isRevoked(name)),
     });
-    app.use('/couch', (req, res) => proxy(req, res));
+    // `POST /_session` is read first: its name is what failed sign-ins are counted by.
+    const readSession = express.raw({ type: () => true, limit: SESSION_BODY_BYTES });
+    app.use('/couch', (req, res, next) => {
+      if (req.method !== 'POST' || req.path !== '/_session') {
+        proxy(req, res);
+        return;
+      }
+      if (Number(req.headers['content-length'] ?? 0) > SESSION_BODY_BYTES) {
+        // Refused before reading (a declared 700 MB would otherwise be read off first).
+        res.status(413).set('Connection', 'close').json(clientError(413, 'entity.too.large'));
+        return;
+      }
+      readSession(req, res, (error?: unknown) => {
+        if (error) return next(error);
+        const body = req.body instanceof Uint8Array ? req.body : new Uint8Array(0);
+        const name = sessionName(body, req.headers['content-type']);
+        const address = clientAddress(req);
+        const wait = limiter.waitMs(name, address);
+        if (wait > 0) return sendTooMany(res, wait);
+        proxy(req, res, {
+          body,
+          onStatus(status) {
+            if (status === 401) limiter.failed(name, address);
+            else if (status === 200) limiter.succeeded(name, address);
+          },
+        });
+      });
+    });
   } else {
     app.use('/couch', (_req, res) => notFound(res, 'CouchDB is not configured on this server'));
   }
@@ -129,7 +175,9 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
       return;
     }
     res.set('Cache-Control', NO_CACHE);
-    res.sendFile(shell, { cacheControl: false }, (error) => {
+    // Relative to `root`: send refuses dot segments only inside it (dotfiles 'ignore'), so a
+    // build under a dot-folder (~/.cache/..., .worktrees/) is served, and no dotfile inside it.
+    res.sendFile('index.html', { root, cacheControl: false }, (error) => {
       if (error) next(error);
     });
   });
@@ -201,6 +249,21 @@ function describeCause(error: unknown): string {
     parts.push((e as Error).message ?? String(e));
   }
   return parts.join(' <- ');
+}
+
+/** The address a request came from (see `trust proxy` above). */
+function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? '';
+}
+
+/** 429 for a sign-in that must wait, with `Retry-After` and CouchDB's error shape. */
+function sendTooMany(res: Response, waitMs: number): void {
+  const { retryAfterSeconds, body } = tooManySignIns(waitMs);
+  res
+    .status(429)
+    .set('Retry-After', String(retryAfterSeconds))
+    .set('Cache-Control', NO_CACHE)
+    .json(body);
 }
 
 function notFound(res: Response, reason: string): void {

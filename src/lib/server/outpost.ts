@@ -10,6 +10,7 @@ import { createApp } from './app';
 import { startEmbeddedCouch, type EmbeddedCouch } from './embedded/server';
 import { createAdminCouch } from './couch/admin-http';
 import { createProvisioner, type Provisioner } from './provision/provision';
+import type { SignInLimiter } from './sign-in-limiter';
 import { DEFAULT_MASTER_DB } from './provision/names';
 import { DEFAULT_ROUTER_DB, startRouter, type ChangeRouter } from './router';
 import { moveReferenceData } from './router/reference';
@@ -28,6 +29,8 @@ export interface OutpostOptions {
   embedded?: { dataDir: string; admin: { name: string; password: string }; port: number };
   masterDb?: string;
   log?: (message: string) => void;
+  /** Limits failed sign-ins (default: one with the real clock; tests pass their own). */
+  signInLimiter?: SignInLimiter;
 }
 
 export interface RunningOutpost {
@@ -130,6 +133,7 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
   const app = createApp({
     buildDir: opts.buildDir,
     couch: { target: () => couch.url, admin: couchAdmin, provisioner, revocations },
+    signInLimiter: opts.signInLimiter,
   });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -35,6 +35,14 @@ export interface CouchProxyOptions {
   isRevoked?: (name: string) => boolean;
 }
 
+/** For one proxied request: a body already read, and who wants to know the answer's status. */
+export interface ProxyRequestOptions {
+  /** The request body, when the caller read it first (it is then sent instead of `req`). */
+  body?: Uint8Array;
+  /** Called with the status CouchDB answered, before the answer is passed on. */
+  onStatus?: (status: number) => void;
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown) {
   if (res.headersSent) {
     res.destroy();
@@ -50,7 +58,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
  */
 export function createCouchProxy(target: () => string, opts: CouchProxyOptions = {}) {
   const { mountPath = '/couch', isRevoked } = opts;
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return (req: IncomingMessage, res: ServerResponse, call: ProxyRequestOptions = {}): void => {
     if (isRevoked && credentialNames(req.headers).some(isRevoked)) {
       sendJson(res, 401, UNAUTHORIZED);
       req.resume();
@@ -70,6 +78,7 @@ export function createCouchProxy(target: () => string, opts: CouchProxyOptions =
     }
     headers.host = base.host;
     if (signIn) delete headers['accept-encoding']; // its answer is read, so keep it plain JSON
+    if (call.body) headers['content-length'] = String(call.body.length);
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
     let answered = false;
     let upstream: ReturnType<typeof httpRequest>;
@@ -105,6 +114,7 @@ export function createCouchProxy(target: () => string, opts: CouchProxyOptions =
         },
         (up) => {
           answered = true;
+          call.onStatus?.(up.statusCode ?? 502);
           if (signIn && (up.statusCode ?? 500) < 400) {
             readSignIn(up, (body) => {
               const name = body && signedInName(body);
@@ -134,7 +144,8 @@ export function createCouchProxy(target: () => string, opts: CouchProxyOptions =
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
-    req.pipe(upstream);
+    if (call.body) upstream.end(call.body);
+    else req.pipe(upstream);
   };
 }
 

@@ -8,26 +8,38 @@
  *    `_compact` and friends, 401 "You are not a server admin." for database
  *    creation/deletion, `_all_dbs`, `_config` and friends;
  *  - keeps `_users` and `_replicator` admin-only, as CouchDB 3 does by default;
- *  - answers CouchDB's `GET /_up` health check;
+ *  - answers CouchDB's `GET /_up` health check and its welcome document `GET /` (welcome.ts);
+ *  - checks the built-in `_changes` filters as CouchDB does (changes-filter.ts): `_selector`
+ *    takes a selector object from a JSON POST body (then runs in express-pouchdb), `_view`
+ *    needs `view=<ddoc>/<view>`;
  *  - checks what CouchDB checks before a request reaches a database: database names
  *    (`illegal_database_name`, so no name like `../x` becomes a folder outside the data
  *    folder), request bodies (`invalid UTF-8 JSON`, `Document must be a JSON object`,
  *    `illegal_docid`, `document_too_large` over max_document_size, `too_large` over the
  *    request limit), `since`, `rev` and `open_revs` formats, `_temp_view` (gone in CouchDB 3);
  *  - rejects requests known to crash or stall express-pouchdb before they reach it: an
- *    anonymous `PUT /newdb` once an admin exists, `_changes` with `filter=_selector`,
- *    `_design` or a filter/view that does not exist, `_list` naming a missing list function
+ *    anonymous `PUT /newdb` once an admin exists, `_changes` with `filter=_design` or a
+ *    filter/view that does not exist, `_list` naming a missing list function
  *    (unhandled rejections), bodies large enough to overflow a string (an uncaught
  *    RangeError), JSON nested deep enough to overflow PouchDB's stack, and `$regex` in a
- *    member's `_find` (one pattern such as `^(a+)+$` blocks the whole process).
+ *    member's `_find` or `_changes` selector (one pattern such as `^(a+)+$` blocks the whole
+ *    process).
  * Who is asking is learned from express-pouchdb's own `GET /_session` with the caller's
  * credentials (cached briefly per credential, and looked up again before a cached identity
  * is refused), so authentication stays the server's.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  pouchSelector,
+  selectorBodyProblem,
+  selectorRequestProblem,
+  viewParamProblem,
+  type FilterProblem,
+} from './changes-filter';
 import type { DbUpdates } from './db-updates';
 import type { ReplicatorEmulation } from './replicator';
+import { welcomeDoc } from './welcome';
 
 export interface UserCtx {
   name: string | null;
@@ -54,6 +66,8 @@ export interface CompatOptions {
   maxDocumentBytes?: number;
   /** Largest request body, CouchDB's `max_http_request_size` (see {@link MAX_REQUEST_BYTES}). */
   maxRequestBytes?: number;
+  /** The server's uuid (CouchDB's `[couchdb] uuid`), shown in the welcome document. */
+  serverUuid?: string;
 }
 
 /** CouchDB 3's default `max_document_size`. */
@@ -411,7 +425,11 @@ export function createCompat(opts: CompatOptions): CompatHandler {
   }
 
   /** Checks of the URL and query within a database, for everyone (admins included). */
-  async function dbChecks(res: ServerResponse, target: Target): Promise<boolean> {
+  async function dbChecks(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: Target,
+  ): Promise<boolean> {
     const { segments, query } = target;
     const [db, second] = segments;
     if (second === '_temp_view') {
@@ -448,14 +466,14 @@ export function createCompat(opts: CompatOptions): CompatHandler {
         return false;
       }
     }
-    if (second === '_changes' && segments.length === 2) return changesChecks(res, db, query);
+    if (second === '_changes' && segments.length === 2) return changesChecks(req, res, target);
     return true;
   }
 
   async function changesChecks(
+    req: IncomingMessage,
     res: ServerResponse,
-    db: string,
-    query: URLSearchParams,
+    { method, segments: [db], query }: Target,
   ): Promise<boolean> {
     const since = query.get('since');
     if (since !== null && !SINCE.test(since)) {
@@ -477,16 +495,21 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     }
     const filter = query.get('filter');
     if (!filter || SAFE_BUILTIN_FILTERS.has(filter)) return true;
-    if (filter === '_selector' || filter === '_design') {
+    if (filter === '_selector') {
+      const request = { method, hasBody: hasBody(req), mediaType: mediaType(req) };
+      return !refused(res, selectorRequestProblem(request));
+    }
+    if (filter === '_design') {
       send(res, 400, {
         error: 'bad_request',
-        reason: `filter=${filter} is not supported by the embedded server; Outpost runs selector replications in-process.`,
+        reason: 'filter=_design is not supported by the embedded server.',
       });
       return false;
     }
     if (filter === '_view') {
-      const view = query.get('view') ?? '';
-      if (!(await functionExists(db, view, 'views'))) {
+      const view = query.get('view');
+      if (refused(res, viewParamProblem(view))) return false;
+      if (!(await functionExists(db, view ?? '', 'views'))) {
         send(res, 404, { error: 'not_found', reason: `missing view ${view}` });
         return false;
       }
@@ -614,6 +637,9 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     if (second === '_bulk_docs' && isObj(body) && body.new_edits !== false) {
       couchAnswers(res, body.docs as Obj[]);
     }
+    if (isSelectorChanges(target) && isObj(body) && isObj(body.selector)) {
+      body.selector = pouchSelector(body.selector);
+    }
     carrier.body = body;
     carrier._body = true;
     carrier.rawBody = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -695,13 +721,18 @@ export function createCompat(opts: CompatOptions): CompatHandler {
         };
       }
     }
+    const selectorChanges = isSelectorChanges(target);
+    if (selectorChanges) {
+      const problem = selectorBodyProblem(body);
+      if (problem) return problem;
+    }
     if (second === '_changes' && body.doc_ids !== undefined) {
       const ids = body.doc_ids;
       if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
         return { status: 400, body: BAD_DOC_IDS };
       }
     }
-    if ((second === '_find' || second === '_explain') && !access.serverAdmin) {
+    if ((second === '_find' || second === '_explain' || selectorChanges) && !access.serverAdmin) {
       if (hasKey(body.selector, '$regex')) {
         return {
           status: 400,
@@ -723,6 +754,13 @@ export function createCompat(opts: CompatOptions): CompatHandler {
       return false;
     }
     const [first] = target.segments;
+    if (!first && (target.method === 'GET' || target.method === 'HEAD')) {
+      // CouchDB's welcome document (express-pouchdb has its own shape), open to anyone; but
+      // bad (or revoked) credentials get 401 here too, from express-pouchdb, as from CouchDB.
+      if ((await userCtx(req, true)) === 'bad_credentials') return true;
+      send(res, 200, welcomeDoc(opts.serverUuid ?? ''));
+      return false;
+    }
     if (first === '_up' && target.segments.length === 1) {
       // CouchDB's health check (open to anyone); express-pouchdb has none.
       send(res, 200, { status: 'ok', seeds: {} });
@@ -739,7 +777,7 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     const access = await check(req, res, target);
     if (!access) return false;
     if (access.unauthenticated) return true; // express-pouchdb answers 401, as CouchDB does
-    if (first && !first.startsWith('_') && !(await dbChecks(res, target))) return false;
+    if (first && !first.startsWith('_') && !(await dbChecks(req, res, target))) return false;
     const { method, segments } = target;
     const jsonOnly =
       isDocPost(target) ||
@@ -775,7 +813,10 @@ export function createCompat(opts: CompatOptions): CompatHandler {
 }
 
 /** express-pouchdb's words where CouchDB 3 has others (CouchDB ends this reason with a dot). */
-const REASONS: Record<string, string> = { 'Document update conflict': 'Document update conflict.' };
+const REASONS: Record<string, string> = {
+  'Document update conflict': 'Document update conflict.',
+  no_db_file: 'Database does not exist.',
+};
 
 /** An error answer or `_bulk_docs` result with CouchDB's reason. */
 function couchReason(answer: unknown): unknown {
@@ -848,6 +889,17 @@ function inRequestOrder(results: unknown[], docs: Obj[]): unknown[] {
     ordered.push(results[at]);
   }
   return ordered;
+}
+
+/** `POST /db/_changes?filter=_selector`. */
+function isSelectorChanges({ segments, query }: Target): boolean {
+  return segments.length === 2 && segments[1] === '_changes' && query.get('filter') === '_selector';
+}
+
+/** Sends a refusal when there is one; true when the request was answered. */
+function refused(res: ServerResponse, problem: FilterProblem): boolean {
+  if (problem) send(res, problem.status, problem.body);
+  return problem !== null;
 }
 
 /** True when the request says it has a body. */

@@ -27,6 +27,19 @@
  *    a longpoll client gone during the first read left the live wait behind (one leaked timer
  *    and listener per dropped connection; found when the chaos CLI never exited). Both now end
  *    when the response closes, as CouchDB ends a feed whose socket closed.
+ *  - a longpoll `_changes` without a heartbeat never ended (CouchDB answers after `timeout`,
+ *    60 s at most, with no results).
+ *  - `_changes?filter=_selector` never read the selector from the POST body, so PouchDB looked
+ *    for a design doc `_selector` (an unhandled rejection); the route now passes the body's
+ *    selector on, as it did `doc_ids` (compat.ts checks the request first); and a selector that
+ *    threw on some doc (an unhandled rejection) now just does not match it, as in CouchDB.
+ *  - a request to a db that found it listed just before a `DELETE /db` destroyed it opened the
+ *    db again after the destroy (express-pouchdb checks the list, then opens in its create/delete
+ *    lock): LevelDB made the db anew and pouchdb-all-dbs listed it again, so the next
+ *    `PUT /db` answered 412 `file_exists` (a sync request still on its way while an admin
+ *    deleted and re-created a db; busy cores widen the window). A db is now opened inside that
+ *    lock only if it is still listed, else the request gets CouchDB's 404; and one failed
+ *    create/delete no longer blocks every later one (the lock's promise chain stayed rejected).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -77,8 +90,91 @@ patchModule(
   { append: ANCESTOR_DOC, owner: OWNER },
 );
 
-// The server's PouchDB bundles its own copy of leveldb-core.
-patchModule(require.resolve('pouchdb'), [LEVELDB_CHANGES_FIX], { owner: OWNER });
+/**
+ * A `_selector` filter that cannot be evaluated on a doc (`$all` on a field that is not an
+ * array, ...) means no match, as in CouchDB's mango; PouchDB threw inside the running feed.
+ */
+const SELECTOR_NEVER_THROWS: [string, string] = [
+  '      return matchesSelector(doc, opts.selector);',
+  '      try { return matchesSelector(doc, opts.selector); } catch (err) { return false; }',
+];
+
+// The server's PouchDB bundles its own copy of leveldb-core (and of the changes filters).
+patchModule(require.resolve('pouchdb'), [LEVELDB_CHANGES_FIX, SELECTOR_NEVER_THROWS], {
+  owner: OWNER,
+});
+
+// Before changes.js below: compiling it loads utils.js and create-or-delete-dbs.js.
+/** Whether a db is still listed, asked inside express-pouchdb's create/delete lock. */
+const STILL_LISTED = `
+function stillListed(PouchDB, name) {
+  if (typeof PouchDB.allDbs !== 'function') return Promise.resolve(true);
+  return PouchDB.allDbs().then(function (dbs) { return dbs.indexOf(name) !== -1; });
+}
+`;
+
+patchModule(
+  join(expressPouchDir, 'create-or-delete-dbs.js'),
+  [
+    [
+      '  promiseChain = promiseChain.then(fun);\n  return promiseChain;',
+      '  var result = promiseChain.then(fun);\n  promiseChain = result.catch(function () {});\n  return result;',
+    ],
+    [
+      `    db = new PouchDB(dbName);
+    map.set(dbName, db);
+    return db;`,
+      `    return stillListed(PouchDB, dbName).then(function (listed) {
+      if (!listed) return null;
+      db = new PouchDB(dbName);
+      map.set(dbName, db);
+      return db;
+    });`,
+    ],
+  ],
+  { append: STILL_LISTED, owner: OWNER },
+);
+
+patchModule(
+  join(expressPouchDir, 'utils.js'),
+  [
+    [
+      'getOrCreateDB(req.PouchDB, dbName).then(function (db) {',
+      "getOrCreateDB(req.PouchDB, dbName).then(function (db) {\n      if (!db) return exports.sendJSON(res, 404, { error: 'not_found', reason: 'Database does not exist.' });",
+    ],
+  ],
+  { owner: OWNER },
+);
+
+/**
+ * CouchDB ends a longpoll that asked for no heartbeat after `timeout` ms (at most its
+ * changes_timeout, 60 s) with no results and the sequence it waited from.
+ */
+const LONGPOLL_TIMEOUT = `
+            if (typeof req.query.heartbeat !== 'number') {
+              var waitMs = typeof req.query.timeout === 'number' && req.query.timeout >= 0 ? Math.min(req.query.timeout, 60000) : 60000;
+              var timeoutTimer = setTimeout(function () {
+                if (res.writableEnded) return;
+                res.write('],\\n"last_seq":' + JSON.stringify(complete.last_seq) + ',"pending":0}\\n');
+                res.end();
+                if (changes) changes.cancel();
+                cleanup();
+              }, waitMs);
+              res.on('close', function () { clearTimeout(timeoutTimer); });
+            }`;
+
+/**
+ * `filter=_selector` runs the selector of the POST body (compat.ts checked it first, in
+ * CouchDB's words; a body that still has none is refused the same way, never run unfiltered).
+ */
+const SELECTOR_FROM_BODY = `
+    if (req.query.filter === '_selector') {
+      var selector = req.body && req.body.selector;
+      if (typeof selector !== 'object' || selector === null || Array.isArray(selector)) {
+        return utils.sendJSON(res, 400, { error: 'bad_request', reason: 'Selector error: expected a JSON object' });
+      }
+      req.query.selector = selector;
+    }`;
 
 /** Ends a live `_changes` request's heartbeat and feeds when its client goes away. */
 const FEEDS_END_WITH_CLIENT = `
@@ -101,6 +197,17 @@ const FEEDS_END_WITH_CLIENT = `
 patchModule(
   join(expressPouchDir, 'routes', 'changes.js'),
   [
+    [
+      `            res.write('{"results":[\\n');
+            req.query.live = req.query.continuous = true;`,
+      `            res.write('{"results":[\\n');
+            req.query.live = req.query.continuous = true;${LONGPOLL_TIMEOUT}`,
+    ],
+    [
+      '    if (req.body && req.body.doc_ids) {',
+      `${SELECTOR_FROM_BODY}
+    if (req.body && req.body.doc_ids) {`,
+    ],
     [
       `      var cleanup = function () {
         if (heartbeatInterval) {

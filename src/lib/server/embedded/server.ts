@@ -3,7 +3,7 @@
  * disk under `dataDir`, listening on its own loopback port (Fauxton at /_utils there). The app's
  * `/couch` front proxies to it exactly as it proxies to a real CouchDB.
  */
-import { pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -55,17 +55,23 @@ function adminPasswordMatches(stored: unknown, password: string): boolean {
  * Puts the admin into express-pouchdb's config.json before it starts (it hashes plain
  * passwords on load). Setting it through its config API after start races that first save
  * and crashed restarts; an admin already stored with the same password is left untouched.
+ * Also gives the server its lasting uuid (CouchDB's `[couchdb] uuid`) and returns it.
  */
-function writeAdminConfig(configPath: string, admin: { name: string; password: string }): void {
+function writeServerConfig(configPath: string, admin: { name: string; password: string }): string {
   const config = existsSync(configPath)
     ? (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, Record<string, unknown>>)
     : {};
   const admins = config.admins ?? {};
-  if (adminPasswordMatches(admins[admin.name], admin.password)) return;
-  config.admins = { ...admins, [admin.name]: admin.password };
+  const stored = config.couchdb?.uuid;
+  const uuid = typeof stored === 'string' && stored ? stored : randomBytes(16).toString('hex');
+  const adminStored = adminPasswordMatches(admins[admin.name], admin.password);
+  if (adminStored && uuid === stored) return uuid;
+  if (!adminStored) config.admins = { ...admins, [admin.name]: admin.password };
+  config.couchdb = { ...config.couchdb, uuid };
   const tmp = `${configPath}.tmp`;
   writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
   renameSync(tmp, configPath);
+  return uuid;
 }
 
 /** Ends express-pouchdb's append stream to log.txt (it has no close of its own). */
@@ -91,7 +97,7 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
   } as PouchDB.Configuration.DatabaseConfiguration) as unknown as PouchDB.Static;
   const openDbs = trackOpenDbs(Pouch);
   const configPath = join(opts.dataDir, 'config.json');
-  writeAdminConfig(configPath, opts.admin);
+  const serverUuid = writeServerConfig(configPath, opts.admin);
   const pouchApp = expressPouchdb(Pouch, {
     configPath,
     logPath: join(opts.dataDir, 'log.txt'),
@@ -113,6 +119,7 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
     adminAuthorization,
     scheduler: () => replicator,
     dbUpdates,
+    serverUuid,
   });
   const server: Server = createServer((req, res) => {
     dbUpdates.observe(req, res);
