@@ -49,7 +49,10 @@ export function startOutpostChild(opts: {
   };
   if (opts.couchUrl) env.COUCHDB_URL = opts.couchUrl;
   else delete env.COUCHDB_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  // OUTPOST_BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits.
+  const profile = process.env.OUTPOST_BENCH_CPU_PROF;
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', CHILD], {
     env,
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });

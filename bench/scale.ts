@@ -61,31 +61,43 @@ function organisation(n: number, run: string) {
   });
 }
 
-/** Follows a db's continuous `_changes` and records when each doc id first shows up. */
+/**
+ * Follows a db's continuous `_changes` and records when each doc id first shows up; a feed the
+ * server ends is opened again from its last sequence.
+ */
 function watch(child: OutpostChild, db: string, seen: Map<string, number>): () => void {
   const abort = new AbortController();
   void (async () => {
-    const res = await fetch(
-      `${child.couchUrl}/${db}/_changes?feed=continuous&since=now&heartbeat=5000`,
-      { headers: { authorization: child.adminAuth }, signal: abort.signal },
-    );
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffered += decoder.decode(value, { stream: true });
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      const now = performance.now();
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        const id = (JSON.parse(line) as { id?: string }).id;
-        if (id && !seen.has(id)) seen.set(id, now);
+    let since = 'now';
+    while (!abort.signal.aborted) {
+      try {
+        const res = await fetch(
+          `${child.couchUrl}/${db}/_changes?feed=continuous&since=${encodeURIComponent(since)}&heartbeat=5000`,
+          { headers: { authorization: child.adminAuth }, signal: abort.signal },
+        );
+        const reader = res.body!.getReader();
+        const decoder = new TextDecoder();
+        let buffered = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffered += decoder.decode(value, { stream: true });
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          const now = performance.now();
+          for (const line of lines) {
+            if (!line.trim()) continue;
+            const row = JSON.parse(line) as { id?: string; seq?: unknown; last_seq?: unknown };
+            if (row.id && !seen.has(row.id)) seen.set(row.id, now);
+            const at = row.seq ?? row.last_seq;
+            if (at !== undefined) since = String(at);
+          }
+        }
+      } catch {
+        if (!abort.signal.aborted) await sleep(200);
       }
     }
-  })().catch(() => undefined);
+  })();
   return () => abort.abort();
 }
 
@@ -97,7 +109,13 @@ function watch(child: OutpostChild, db: string, seen: Map<string, number>): () =
 function hashedPassword(password: string) {
   const salt = randomBytes(16).toString('hex');
   const derived = pbkdf2Sync(password, salt, 10, 20, 'sha1').toString('hex');
-  return { password_scheme: 'pbkdf2', pbkdf2_prf: 'sha', iterations: 10, salt, derived_key: derived };
+  return {
+    password_scheme: 'pbkdf2',
+    pbkdf2_prf: 'sha',
+    iterations: 10,
+    salt,
+    derived_key: derived,
+  };
 }
 
 /** Writes people into `_users` and waits until the server provisioned all of them. */

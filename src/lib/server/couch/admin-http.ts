@@ -17,6 +17,15 @@ export interface AdminCouch {
   readonly url: string;
   /** Sends one request and returns the parsed JSON answer; throws an OutpostError on >= 400. */
   request<T = unknown>(method: string, path: string, req?: CouchRequest): Promise<T>;
+  /**
+   * Reads a continuous feed (`feed=continuous`): calls `onRow` with each JSON line (heartbeat
+   * newlines skipped) and resolves when CouchDB ends the answer.
+   */
+  stream(
+    path: string,
+    req: CouchRequest,
+    onRow: (row: Record<string, unknown>) => void,
+  ): Promise<void>;
 }
 
 /** Encodes a db name for a URL path (`/` in names such as `a/b` becomes `%2F`). */
@@ -52,14 +61,65 @@ export function createAdminCouch(opts: {
   const doFetch = opts.fetch ?? fetch;
   const authorization =
     'Basic ' + Buffer.from(`${opts.admin.name}:${opts.admin.password}`).toString('base64');
+  const urlOf = (path: string, query: CouchRequest['query'] = {}) => {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    return `${base}${path}${qs.size ? `?${qs}` : ''}`;
+  };
   return {
     url: base,
+    async stream(path, req, onRow) {
+      const res = await doFetch(urlOf(path, req.query), {
+        headers: { authorization, accept: 'application/json', 'accept-encoding': 'identity' },
+        signal: req.signal,
+      });
+      if (res.status >= 400 || !res.body) {
+        const text = await bodyText(res, req.signal);
+        const e = (() => {
+          try {
+            return JSON.parse(text) as { error?: string; reason?: string };
+          } catch {
+            return {};
+          }
+        })();
+        throw toOutpostError({
+          status: res.status,
+          error: e.error,
+          reason: `GET ${path}: ${e.reason ?? res.statusText}`,
+        });
+      }
+      const reader = res.body.getReader();
+      const cancel = () => void reader.cancel().catch(() => undefined);
+      req.signal?.addEventListener('abort', cancel, { once: true });
+      const decoder = new TextDecoder();
+      let buffered = '';
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffered += decoder.decode(value, { stream: true });
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines)
+            if (line.trim()) onRow(JSON.parse(line) as Record<string, unknown>);
+        }
+      } finally {
+        req.signal?.removeEventListener('abort', cancel);
+      }
+      if (req.signal?.aborted) throw req.signal.reason;
+      if (buffered.trim()) onRow(JSON.parse(buffered) as Record<string, unknown>);
+    },
     async request<T>(method: string, path: string, req: CouchRequest = {}): Promise<T> {
       const qs = new URLSearchParams();
       for (const [k, v] of Object.entries(req.query ?? {}))
         if (v !== undefined) qs.set(k, String(v));
       const target = `${base}${path}${qs.size ? `?${qs}` : ''}`;
-      const headers: Record<string, string> = { authorization, accept: 'application/json' };
+      // Uncompressed: the router talks to CouchDB next door, where gzip costs both sides CPU.
+      const headers: Record<string, string> = {
+        authorization,
+        accept: 'application/json',
+        'accept-encoding': 'identity',
+      };
       let body: string | undefined;
       if (req.body !== undefined) {
         headers['content-type'] = 'application/json';

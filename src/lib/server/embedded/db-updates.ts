@@ -2,8 +2,9 @@
  * CouchDB's `GET /_db_updates` for the embedded server (express-pouchdb has none). It notes each
  * database write that the server answered with success (observed on the HTTP response, which is
  * how every write reaches this server), keeping, like CouchDB's `_global_changes` db (one doc
- * per `<type>:<db>`), only the latest event of each type per database. It answers the normal and longpoll feeds with `since`, `limit`,
- * `descending` and `timeout`; like CouchDB it answers 404 until `_global_changes` exists.
+ * per `<type>:<db>`), only the latest event of each type per database. It answers the normal,
+ * longpoll and continuous feeds with `since`, `limit`, `descending`, `timeout` and `heartbeat`;
+ * like CouchDB it answers 404 until `_global_changes` exists.
  * Sequences are `<n>-<epoch>`: after a restart, a `since` from an earlier run reads from the
  * start of this run (the router's start-up sweep covers what happened in between).
  */
@@ -96,6 +97,38 @@ export function createDbUpdates(opts: { exists: () => Promise<boolean> }): DbUpd
     return rows.map((e) => ({ db_name: e.db_name, type: e.type, seq: seq(e.n) }));
   }
 
+  /**
+   * A continuous feed: one JSON line per event from `since` on, a newline every `heartbeat` ms,
+   * and after `timeout` (when given) a last `{"last_seq": ...}` line, as CouchDB.
+   */
+  function continuous(res: ServerResponse, since: number, q: URLSearchParams) {
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'must-revalidate' });
+    let sent = since;
+    const flush = () => {
+      for (const row of results(sent, Infinity, false)) res.write(JSON.stringify(row) + '\n');
+      sent = counter;
+    };
+    flush();
+    const beat = Number(q.get('heartbeat')) || 0;
+    const heartbeat = beat > 0 ? setInterval(() => res.write('\n'), beat) : undefined;
+    const wake = () => flush();
+    waiters.add(wake);
+    const end = () => {
+      clearInterval(heartbeat);
+      clearTimeout(timer);
+      waiters.delete(wake);
+    };
+    const limitMs = Number(q.get('timeout')) || 0;
+    const timer =
+      limitMs > 0
+        ? setTimeout(() => {
+            end();
+            res.end(JSON.stringify({ last_seq: seq(counter) }) + '\n');
+          }, limitMs)
+        : undefined;
+    res.once('close', end);
+  }
+
   return {
     observe(req, res) {
       const write = writeOf(req.method ?? 'GET', req.url ?? '/');
@@ -122,13 +155,14 @@ export function createDbUpdates(opts: { exists: () => Promise<boolean> }): DbUpd
           return;
         }
         const feed = q.get('feed') ?? 'normal';
-        if (feed !== 'normal' && feed !== 'longpoll') {
+        if (feed !== 'normal' && feed !== 'longpoll' && feed !== 'continuous') {
           sendJson(res, 400, {
             error: 'bad_request',
-            reason: `feed=${feed} is not supported by the embedded server; use normal or longpoll.`,
+            reason: `feed=${feed} is not supported by the embedded server; use normal, longpoll or continuous.`,
           });
           return;
         }
+        if (feed === 'continuous') return continuous(res, since, q);
         const limit = q.has('limit') ? Math.max(0, Number(q.get('limit')) || 0) : Infinity;
         const descending = q.get('descending') === 'true';
         const reply = () => {

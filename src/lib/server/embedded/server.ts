@@ -102,7 +102,9 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
     configPath,
     logPath: join(opts.dataDir, 'log.txt'),
     // CouchDB's replicator is emulated in-process by ./replicator.ts (selector pulls crash here).
-    overrideMode: { exclude: ['replicator', 'routes/replicate'] },
+    // No disk-size: it walked the db's folder on every info() call, which PouchDB makes for
+    // each live `_changes` request: more CPU than the rest of a routed write.
+    overrideMode: { exclude: ['replicator', 'routes/replicate', 'disk-size'] },
   });
   let url = '';
   let replicator: ReplicatorEmulation | null = null;

@@ -36,17 +36,20 @@ interface BulkGetAnswer {
 
 const BULK_GET_CHUNK = 200;
 
-/** Copies what each target of `plan` lacks from `source`. */
-export async function copyRevisions(
+/**
+ * Changes per batch up to which the router sends revisions without asking `_revs_diff` first:
+ * a few fresh changes are new to their targets (steady state); a long catch-up asks.
+ */
+export const FRESH_BATCH = 50;
+
+/** What each target db of `plan` lacks (`_revs_diff` per target). */
+async function askMissing(
   couch: AdminCouch,
-  source: string,
   plan: CopyPlan,
-  opts: { concurrency?: number } = {},
-): Promise<CopyResult> {
-  const concurrency = opts.concurrency ?? 4;
-  const targets = [...plan.keys()];
+  concurrency: number,
+): Promise<Map<string, Map<string, string[]>>> {
   const missing = new Map<string, Map<string, string[]>>();
-  await forEachLimited(targets, concurrency, async (db) => {
+  await forEachLimited([...plan.keys()], concurrency, async (db) => {
     const ask: Record<string, string[]> = {};
     for (const [id, revs] of plan.get(db)!) ask[id] = [...revs];
     const diff = await couch.request<Record<string, { missing?: string[] }>>(
@@ -58,6 +61,27 @@ export async function copyRevisions(
     for (const [id, d] of Object.entries(diff)) if (d.missing?.length) lacks.set(id, d.missing);
     if (lacks.size) missing.set(db, lacks);
   });
+  return missing;
+}
+
+/**
+ * Copies what each target of `plan` lacks from `source`. `ask: false` skips `_revs_diff` and
+ * sends every planned revision: for a few fresh changes the targets lack anyway (a revision a
+ * target already has is a no-op there), it saves a round trip per target db.
+ */
+export async function copyRevisions(
+  couch: AdminCouch,
+  source: string,
+  plan: CopyPlan,
+  opts: { concurrency?: number; ask?: boolean } = {},
+): Promise<CopyResult> {
+  const concurrency = opts.concurrency ?? 4;
+  const missing =
+    opts.ask === false
+      ? new Map(
+          [...plan].map(([db, docs]) => [db, new Map([...docs].map(([id, r]) => [id, [...r]]))]),
+        )
+      : await askMissing(couch, plan, concurrency);
 
   const wanted = new Map<string, { id: string; rev: string }>();
   for (const lacks of missing.values()) {

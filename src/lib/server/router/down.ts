@@ -9,7 +9,7 @@ import { accountRecipientsOfStop, isRoutableId, recipientsOf } from '../../domai
 import { dbPath, type AdminCouch } from '../couch/admin-http';
 import { userDbName } from '../provision/names';
 import { ROUTER_DESIGN } from './design';
-import { copyRevisions, planAdd, type CopyPlan, type CopyResult } from './copy';
+import { copyRevisions, FRESH_BATCH, planAdd, type CopyPlan, type CopyResult } from './copy';
 import type { EchoSet } from './echo';
 
 type Doc = Record<string, unknown> & { _id: string; _rev: string };
@@ -120,16 +120,28 @@ export async function routeRows(
       accountNeeds.delete(row.id); // every leaf already goes to everyone who needs it
     }
   }
+  // The changed docs themselves: a few fresh changes are sent without asking (they are new to
+  // every target but the one they came from, which the echo set skips).
+  const result = await copyRevisions(ctx.couch, ctx.masterDb, plan, {
+    concurrency: ctx.concurrency,
+    ask: !!onlyTo || rows.length > FRESH_BATCH,
+  });
   if (accountNeeds.size) {
+    // The accounts of changed stops, which their people mostly have already: asked first.
+    const accountPlan: CopyPlan = new Map();
     const revs = await winningRevs(ctx, [...accountNeeds.keys()]);
     for (const [id, names] of accountNeeds) {
       const rev = revs.get(id);
-      if (rev) for (const name of names) planAdd(plan, userDbName(name), id, [rev]);
+      if (rev) for (const name of names) planAdd(accountPlan, userDbName(name), id, [rev]);
     }
+    const accounts = await copyRevisions(ctx.couch, ctx.masterDb, accountPlan, {
+      concurrency: ctx.concurrency,
+    });
+    for (const [db, revs] of accounts.written) {
+      result.written.set(db, [...(result.written.get(db) ?? []), ...revs]);
+    }
+    result.gone += accounts.gone;
   }
-  const result = await copyRevisions(ctx.couch, ctx.masterDb, plan, {
-    concurrency: ctx.concurrency,
-  });
   return { ...result, routed };
 }
 

@@ -109,13 +109,20 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
   const upCtx: UpContext = {
     couch,
     masterDb,
-    checkpoints,
     downEcho,
     upEcho,
     batchSize,
     concurrency,
   };
-  const userDbs = () => new Set(people.all().map((p) => userDbName(p.name)));
+  /** The user dbs of the people routed to, rebuilt only when the directory changed. */
+  let known: { dir: unknown; dbs: Set<string> } = { dir: null, dbs: new Set() };
+  const userDbs = () => {
+    const dir = people.directory();
+    if (known.dir !== dir) {
+      known = { dir, dbs: new Set(people.all().map((p) => userDbName(p.name))) };
+    }
+    return known.dbs;
+  };
 
   /** Records what a down batch wrote, so the up direction does not read it back. */
   function noteDown(written: Map<string, { id: string; rev: string }[]>) {
@@ -186,6 +193,22 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
   const dirty = new Set<string>();
   const running = new Set<string>();
   const seqs = new Map<string, string>();
+  /** Positions not saved yet: written a few seconds later, in one pass. */
+  const unsaved = new Map<string, string>();
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  const UNSAVED_FLUSH_MS = 5000;
+
+  async function flushUnsaved() {
+    flushTimer = undefined;
+    const entries = [...unsaved];
+    unsaved.clear();
+    for (const [db, seq] of entries) {
+      await checkpoints.write(upKey(db), seq).catch(() => {
+        if (!unsaved.has(db)) unsaved.set(db, seq); // tried again with the next flush
+      });
+    }
+    if (unsaved.size) flushTimer ??= setTimeout(() => void flushUnsaved(), UNSAVED_FLUSH_MS);
+  }
   let pump: Promise<void> = Promise.resolve();
   let pumping = false;
 
@@ -206,6 +229,8 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
         if (!seqs.has(db)) seqs.set(db, (await checkpoints.read(upKey(db))) ?? '0');
         const done = await catchUp(upCtx, db, seqs.get(db)!);
         seqs.set(db, done.seq);
+        unsaved.set(db, done.seq);
+        flushTimer ??= setTimeout(() => void flushUnsaved(), UNSAVED_FLUSH_MS);
         stats.revsUp += done.written;
         stats.catchUps += 1;
         return;
@@ -269,14 +294,20 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
           await sweep();
           since = String(now.last_seq);
         }
-        const res: { results: { db_name: string; type: string }[]; last_seq: string } =
-          await couch.request('GET', '/_db_updates', {
-            query: { since, feed: 'longpoll', timeout: longpollMs },
+        // One continuous feed: a db update costs no request (CouchDB ends it after `timeout`).
+        await couch.stream(
+          '/_db_updates',
+          {
+            query: { since, feed: 'continuous', heartbeat: 30_000, timeout: longpollMs },
             signal: abort.signal,
-          });
-        for (const r of res.results) if (r.type !== 'deleted') touch(r.db_name);
-        since = String(res.last_seq);
-        backoff.reset();
+          },
+          (row) => {
+            if (typeof row.db_name === 'string' && row.type !== 'deleted') touch(row.db_name);
+            if (typeof row.seq === 'string') since = row.seq;
+            if (typeof row.last_seq === 'string') since = row.last_seq;
+            backoff.reset();
+          },
+        );
       } catch (err) {
         if (abort.signal.aborted) break;
         stats.errors += 1;
@@ -329,6 +360,8 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
     async stop() {
       abort.abort();
       await Promise.all([down, up, pump.catch(() => undefined)]);
+      clearTimeout(flushTimer);
+      await flushUnsaved();
     },
   };
 }

@@ -4,14 +4,12 @@
  */
 import { isRoutableId, REFERENCE_TYPES } from '../../domain/routing';
 import { dbPath, type AdminCouch } from '../couch/admin-http';
-import type { Checkpoints } from './checkpoints';
-import { copyRevisions, planAdd, type CopyPlan } from './copy';
+import { copyRevisions, FRESH_BATCH, planAdd, type CopyPlan } from './copy';
 import type { EchoSet } from './echo';
 
 export interface UpContext {
   couch: AdminCouch;
   masterDb: string;
-  checkpoints: Checkpoints;
   /** Revisions the down direction wrote into user dbs: not copied back up. */
   downEcho: EchoSet;
   /** Revisions this direction writes into master, keyed by the user db they came from. */
@@ -28,7 +26,8 @@ const referenceId = (id: string) => REFERENCE_TYPES.some((t) => id.startsWith(`$
 
 /**
  * Copies what `db` has and master lacks, from `since` on; returns the last sequence read and how
- * many revisions it wrote. Writes the checkpoint after every batch.
+ * many revisions it wrote. The caller saves the checkpoint (a little later: a copy repeated
+ * after a crash is a no-op, so the checkpoint need not be written after every write).
  */
 export async function catchUp(
   ctx: UpContext,
@@ -51,15 +50,16 @@ export async function catchUp(
       if (revs.length) planAdd(plan, ctx.masterDb, row.id, revs);
     }
     if (plan.size) {
-      const copied = await copyRevisions(ctx.couch, db, plan, { concurrency: 1 });
+      const copied = await copyRevisions(ctx.couch, db, plan, {
+        concurrency: 1,
+        ask: res.results.length > FRESH_BATCH,
+      });
       for (const { id, rev } of copied.written.get(ctx.masterDb) ?? []) {
         ctx.upEcho.add(db, id, rev);
         written += 1;
       }
     }
-    const next = String(res.last_seq);
-    if (next !== seq) await ctx.checkpoints.write(upKey(db), next);
-    seq = next;
+    seq = String(res.last_seq);
     if (res.results.length < ctx.batchSize) return { seq, written };
   }
 }
