@@ -1,8 +1,10 @@
 /**
- * The pull lane (remote -> local): PouchDB's live replication with `retry: true` and the
- * jittered back-off, its checkpoint kept on the device (pull-origin.ts), an empty device's first
- * pull done by bootstrap.ts, its events turned into a few plain callbacks. The types here are shared
- * with the push lane (push-lane.ts), which speaks the replication protocol itself.
+ * The pull lane (remote -> local): PouchDB's live replication, one run at a time: a run that
+ * fails is cancelled and a new one starts from the checkpoint after the jittered back-off (PouchDB's
+ * own retry lets a failed run's batch checkpoint past changes it dropped). Its checkpoint is kept
+ * on the device (pull-origin.ts), an empty device's first pull is done by bootstrap.ts, and its
+ * events are turned into a few plain callbacks. The types here are shared with the push lane
+ * (push-lane.ts), which speaks the replication protocol itself.
  */
 import type { Backoff } from './backoff';
 import { bootstrapPull, isEmptyDb } from './bootstrap';
