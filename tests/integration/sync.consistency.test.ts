@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LocalDb } from '$lib/db/pouch';
 import { localDbId } from '$lib/sync/push-lane';
+import type { FetchImpl } from '$lib/sync/remote';
 import { memoryDb } from '../helpers/memory-db';
 import { createUserDb, syncUserDb, useSyncFixture, waitFor, type UserDb } from './sync-setup';
 
@@ -119,6 +120,62 @@ describe('consistency check', () => {
       text: 'lost',
     });
     expect(again.status.heals).toBe(1);
+  });
+
+  it('a change the lanes deliver in their fresh round is not a heal', async () => {
+    const user = await createUserDb(fx.couch);
+    fx.users.push(user);
+    const local = memoryDb('check-late');
+    // Live reads hang (a feed that stalled without an error): only catch-up reads deliver.
+    const stalledFeed: FetchImpl = (input, init) =>
+      String(input).includes('feed=longpoll')
+        ? new Promise((_, reject) =>
+            init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+          )
+        : fetch(input, init);
+    const sync = syncUserDb(fx, local, user, {
+      deviceId: 'dev-d',
+      check: false,
+      fetchImpl: stalledFeed,
+    });
+    await waitFor('idle', () => idle(sync));
+    await fx.couch.admin$('POST', `/${user.db}`, { _id: 'account:late', type: 'account' });
+
+    const result = await sync.check();
+    expect(result).toMatchObject({ differed: 1, healed: null });
+    expect((await local.get('account:late'))._id).toBe('account:late');
+    expect(sync.status.heals).toBe(0);
+  });
+
+  it('a doc that changes again while the lanes run their fresh round is left to them', async () => {
+    const user = await createUserDb(fx.couch);
+    fx.users.push(user);
+    const local = memoryDb('check-moving');
+    let fetched = false;
+    const net: FetchImpl = async (input, init) => {
+      const url = String(input);
+      if (url.includes('feed=longpoll')) {
+        return new Promise((_, reject) =>
+          init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+        );
+      }
+      const res = await fetch(input, init);
+      if (url.includes('/_bulk_get') && !fetched) {
+        // The check's fresh round fetched the doc; it changes again right after.
+        fetched = true;
+        const cur = (await fx.couch.admin$('GET', `/${user.db}/account:moving`)).body;
+        await fx.couch.admin$('PUT', `/${user.db}/account:moving`, { ...cur, phone: '2' });
+      }
+      return res;
+    };
+    const sync = syncUserDb(fx, local, user, { deviceId: 'dev-e', check: false, fetchImpl: net });
+    await waitFor('idle', () => idle(sync));
+    await fx.couch.admin$('POST', `/${user.db}`, { _id: 'account:moving', type: 'account' });
+
+    const result = await sync.check();
+    expect(result).toMatchObject({ differed: 1, healed: null });
+    expect((await local.get('account:moving'))._rev).toMatch(/^1-/); // the next round brings 2
+    expect(sync.status.heals).toBe(0);
   });
 
   it('runs on its own after the first sync of a session, and heals nothing when all is well', async () => {
