@@ -30,7 +30,7 @@ const REP = 'ana';
 const TODAY = '2026-11-20';
 
 /** Today's docs for the rep: their stops and tasks, every account, the templates. */
-function dayDocs(): BaseDoc[] {
+export function dayDocs(): BaseDoc[] {
   const clock = createHlc({ deviceId: 'planner' });
   return demoDayDocs(TODAY, clock).filter(
     (d) => d.owner === REP || (d.type !== 'stop' && d.type !== 'task'),
@@ -38,7 +38,7 @@ function dayDocs(): BaseDoc[] {
 }
 
 /** `count` history docs: earlier days' stops, each with a check-in, a check-out and a note. */
-function historyDocs(count: number): BaseDoc[] {
+export function historyDocs(count: number): BaseDoc[] {
   const clock = createHlc({ deviceId: 'ana-phone' });
   const stamp = (): WriteStamp => ({ user: REP, deviceId: clock.deviceId, hlc: clock.now() });
   const docs: BaseDoc[] = [];

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchCatalogueSearch } from './catalogue-search';
+import { benchConsistencyCheck } from './consistency-check';
 import { benchBrowserRouteQuery, benchCheckInTap, benchShellSize, buildApp } from './browser';
 import { benchEditLatency } from './edit-latency';
 import { benchFirstSync } from './first-sync';
@@ -27,6 +28,8 @@ async function main() {
   console.log(resolve);
   const firstSync = await benchFirstSync(5);
   console.log(firstSync);
+  const check = await benchConsistencyCheck();
+  console.log(check);
   const latency = await benchEditLatency();
   console.log(latency);
   const manyReps = await benchManyReps();
@@ -62,6 +65,7 @@ async function main() {
     ),
     `| ${route100k.name} | ${route100k.docs} docs in IndexedDB (filled in ${route100k.fillMs} ms), ${route100k.runs} runs | p50 ${route100k.p50Ms} ms, **p95 ${route100k.p95Ms} ms**; first query (builds the index) ${route100k.firstQueryMs} ms | p95 < 50 ms: ${route100k.p95Ms < 50 ? 'met' : 'NOT MET'} |`,
     `| ${firstSync.name}: startSync (an empty device pages \`_all_docs\`) vs plain \`PouchDB.sync\` defaults | ${firstSync.docs.day} docs of the day (20 stops + tasks, 200 accounts) + ${firstSync.docs.history} history docs, empty memory db <- embedded server (child process), median of ${firstSync.ratios.length} alternating rounds (${firstSync.ratios.join(', ')}) | startSync ${firstSync.outpostMs} ms, defaults ${firstSync.defaultsMs} ms, **ratio ${firstSync.ratio}** | <= 0.5 of the defaults' time: ${firstSync.ratio <= 0.5 ? 'met' : 'NOT MET'} |`,
+    `| ${check.name} (src/lib/sync/consistency.ts) | ${check.docs} docs of a rep (the day + history) on the device and its db, embedded server (child process) | ${check.requests} requests, **${(check.receivedBytes / 1024).toFixed(1)} KB received** (${(check.receivedGzipBytes / 1024).toFixed(1)} KB gzipped), ${(check.sentBytes / 1024).toFixed(1)} KB sent, ${check.ms} ms; ${check.differed} docs differed | cheap in bytes: about ${Math.round(check.receivedBytes / check.docs)} B per doc, no bodies |`,
     `| ${latency.name} | 2 devices of one rep (memory dbs, startSync live) on one user db, loopback, ${latency.runs} edits | p50 ${latency.p50Ms} ms, **p95 ${latency.p95Ms} ms**, max ${latency.maxMs} ms | p95 < 1000 ms: ${latency.p95Ms < 1000 ? 'met' : 'NOT MET'} |`,
     `| ${manyReps.name} | whole server in its own process (embedded CouchDB-protocol server, provisioner, replications, \`/couch\`); each rep created in \`_users\`, enrolled via \`/api/enrol\`, ${manyReps.docsPerRep} offline writes then live sync, all at once | setup ${manyReps.setupMs} ms; all synced and in master after ${manyReps.syncMs} ms (per device p50 ${manyReps.deviceP50Ms} ms, p95 ${manyReps.deviceP95Ms} ms); **failures ${manyReps.failures}**${manyReps.failed.length ? ` (${manyReps.failed.join('; ')})` : ''} | 0 failures: ${manyReps.failures === 0 ? 'met' : 'NOT MET'} |`,
     `| ${tap.name} | demo day, stop page, check-in then check-out on each of 20 stops | tap to the time in the DOM p50 ${tap.domP50Ms} ms, **p95 ${tap.domP95Ms} ms**; to the next frame p50 ${tap.frameP50Ms} ms, p95 ${tap.frameP95Ms} ms | p95 < 16 ms: ${tap.domP95Ms < 16 ? 'met' : 'NOT MET'} |`,

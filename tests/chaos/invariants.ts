@@ -19,11 +19,15 @@
  * 5. Every live doc on every replica passes validateDoc.
  * 6. Each device's writes carry strictly increasing HLC stamps (a later write never loses to an
  *    earlier one of the same device).
+ * 7. No heals: the consistency check (src/lib/sync/consistency.ts), which runs on every device
+ *    after its first sync and once more when the scenario looks quiet, never had to write a
+ *    revision the sync lanes missed (each heal is a sync bug, even though the replicas then agree).
  */
 import { canonicalJson } from '$lib/domain/stamp';
 import { statusRank } from '$lib/domain/status';
 import type { StopStatus } from '$lib/domain/types';
 import { validateDoc } from '$lib/domain/validate';
+import type { HealReport } from '$lib/sync/consistency';
 
 export type Doc = Record<string, unknown> & { _id: string; _rev?: string };
 
@@ -83,8 +87,8 @@ export interface Replica {
 export interface InvariantInput {
   master: Map<string, Doc>;
   userdbs: Replica[];
-  /** Devices with the per-user db they sync with. */
-  devices: (Replica & { deviceId: string })[];
+  /** Devices with the per-user db they sync with, and what their consistency check healed. */
+  devices: (Replica & { deviceId: string; heals?: HealReport[] })[];
   /** Per person: ids of the master docs their pull selector matches. */
   selected: Map<string, Set<string>>;
   /** `id rev` of acknowledged writes master does not know at all (from `_revs_diff`). */
@@ -315,6 +319,15 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
     if (onlyHere.length > stuck.length) {
       out.notes.push(
         `${d.name}: ${onlyHere.length - stuck.length} resolver doc(s) outside ${userdb.name}, identical on master`,
+      );
+    }
+  }
+  for (const d of input.devices) {
+    for (const heal of d.heals ?? []) {
+      const revs = (list: string[]) =>
+        list.map((r) => r.replace(/@([^@]+)$/, ' ($1)')).join(', ') || 'nothing';
+      out.violations.push(
+        `${d.name}: the consistency check healed what sync missed: pulled ${revs(heal.pulled)}; pushed ${revs(heal.pushed)}`,
       );
     }
   }

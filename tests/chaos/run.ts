@@ -138,7 +138,8 @@ function line(r: ScenarioResult): string {
   return (
     `${r.ok ? 'PASS' : 'FAIL'} seed=${s.seed} ${s.profile} devices=${s.devices} actions=${s.actions}` +
     ` ${fmtS(r.durationMs)} (setup ${fmtS(r.phases.setupMs)}, actions ${fmtS(r.phases.actionsMs)}, settle ${fmtS(r.phases.settleMs)}, check ${fmtS(r.phases.checkMs)}) writes=${r.stats.acknowledgedWrites} audits=${r.stats.auditDocs}` +
-    ` requests=${r.stats.requests} offline=${r.stats.offlineWindows} ${f}` +
+    ` requests=${r.stats.requests} offline=${r.stats.offlineWindows}` +
+    `${r.stats.heals ? ` heals=${r.stats.heals}` : ''} ${f}` +
     r.notes
       .filter((n) => n.startsWith('converged '))
       .map((n) => ` (${n})`)
@@ -280,6 +281,8 @@ async function main() {
     `chaos: ${results.length} scenario(s) run, ${results.length - failed.length} passed, ${failed.length} failed, ${fmtS(duration)}`,
   );
   for (const [p, n] of byProfile) console.log(`  ${p}: ${n.run} run, ${n.failed} failed`);
+  const heals = results.reduce((n, r) => n + (r.stats.heals ?? 0), 0);
+  console.log(`  heals (revisions the consistency check wrote that sync had missed): ${heals}`);
   const late = results.filter((r) => r.ok && r.notes.some((n) => n.startsWith('converged ')));
   if (late.length > 0) {
     console.log(

@@ -23,6 +23,7 @@ import { isFinalStatus } from '$lib/domain/status';
 import type { StopDoc } from '$lib/domain/types';
 import { toOutpostError } from '$lib/errors';
 import { createRepo, type Repo } from '$lib/repo';
+import type { HealReport } from '$lib/sync/consistency';
 import { openRemoteDb } from '$lib/sync/remote';
 import { IDLE_RESTART_MS, startSync, type SyncController } from '$lib/sync/sync';
 import { userDbName } from '../../src/lib/server/provision/names';
@@ -51,6 +52,7 @@ import {
   type Replica,
 } from './invariants';
 import { createRng, type Rng } from './prng';
+import { createTraceLog, formatPullTrace, type TraceLog } from './trace';
 
 /** The scenario's plan day and the day a reschedule may move a stop to. */
 export const DATE = '2026-11-22';
@@ -113,6 +115,8 @@ export interface ScenarioResult {
     masterDocs: number;
     deniedPushes: number;
     syncRestarts: number;
+    /** Revisions the consistency check healed, over every device. */
+    heals: number;
   };
   /** Last actions and fault events, for failure reports. */
   trace: string[];
@@ -161,6 +165,10 @@ interface SimDevice {
   pulled: Map<string, string[]>;
   /** Status changes with their time (for failure reports). */
   timeline: string[];
+  /** The pull lane's trace (for failure reports). */
+  pullTrace: TraceLog;
+  /** What the consistency check healed on this device (each one a violation). */
+  heals: HealReport[];
   broken: boolean;
   restarts: number;
   /** The action currently running (for the ledger). */
@@ -277,12 +285,22 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     // Quiet but not converged yet: a device may still be waiting out a dead request or a back-off.
     // Waiting (to the bound) tells a late delivery, kept as a note, from a lost one, a violation.
     let lateSince = 0;
+    let checked = false;
     for (;;) {
       if (Date.now() < deadline) quiet = await settle(deadline);
+      if (quiet.ok && !checked) {
+        // The safety net once more on every device, now that nothing moves: a heal is a bug.
+        checked = true;
+        await Promise.all(
+          devices.map((d) => withTimeout(d.sync?.check() ?? Promise.resolve(null), 70_000, null)),
+        );
+        continue;
+      }
       const checkStart = Date.now();
       report = await judge(couch, team);
       phases.checkMs += Date.now() - checkStart;
       if ((quiet.ok && report.violations.length === 0) || Date.now() >= deadline) break;
+      if (quiet.ok && devices.some((d) => d.heals.length > 0)) break; // a heal never goes away
       if (quiet.ok && !lateSince) {
         lateSince = Date.now();
         note(`quiet but not converged: ${report.violations.slice(0, 3).join('; ')}`);
@@ -348,6 +366,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       masterDocs,
       deniedPushes: denied,
       syncRestarts: devices.reduce((n, d) => n + d.restarts, 0),
+      heals: devices.reduce(
+        (n, d) => n + d.heals.reduce((m, h) => m + h.pulled.length + h.pushed.length, 0),
+        0,
+      ),
     },
     trace,
   };
@@ -414,6 +436,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       resolving: 0,
       pulled: new Map(),
       timeline: [],
+      pullTrace: createTraceLog(),
+      heals: [],
       broken: false,
       restarts: 0,
       current: null,
@@ -454,6 +478,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     const sync = startSync(dev.local, remote, {
       deviceId: dev.id,
       idleRestartMs: IDLE_RESTART_MS * scale,
+      pullTrace: (event) =>
+        dev.pullTrace.add(`+${Date.now() - started}ms g${dev.restarts} ${formatPullTrace(event)}`),
       backoff: {
         baseMs: 1000 * scale,
         maxMs: 30_000 * scale,
@@ -477,7 +503,13 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     });
     dev.sync = sync;
     let last = '';
+    let healed = 0;
     sync.subscribe((st) => {
+      if ((st.heals ?? 0) > healed && st.lastHeal) {
+        healed = st.heals ?? 0;
+        dev.heals.push(st.lastHeal);
+        note(`${dev.id} healed: ${JSON.stringify(st.lastHeal)}`);
+      }
       const line = `${st.state}${st.pending ? ` pending=${st.pending}` : ''}${st.lastError ? ` (${st.lastError.message})` : ''}`;
       if (line === last) return;
       last = line;
@@ -867,6 +899,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     for (const d of devices) {
       trace.push(`timeline ${d.id}: ${d.timeline.slice(-40).join(' | ')}`);
     }
+    const named = devices.filter((d) => found.some((v) => v.includes(d.id)));
+    for (const d of named.length > 0 ? named : devices) {
+      for (const line of d.pullTrace.about(ids, 400)) trace.push(`pull ${d.id} ${line}`);
+    }
     trace.push(`router: ${JSON.stringify(t.router.stats())}`);
     for (const d of devices) {
       const st = d.sync?.status;
@@ -895,6 +931,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
         person: d.user,
         deviceId: d.id,
         docs: await allDocsLocal(d.local),
+        heals: d.heals,
       })),
     );
     const selected = expectedHoldings(master, t.provisioner.people.all());

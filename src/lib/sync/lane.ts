@@ -1,12 +1,15 @@
 /**
- * The pull lane (remote -> local): PouchDB's live replication with `retry: true` and the
- * jittered back-off, its checkpoint kept on the device (pull-origin.ts), an empty device's first
- * pull done by bootstrap.ts, its events turned into a few plain callbacks. The types here are shared
- * with the push lane (push-lane.ts), which speaks the replication protocol itself.
+ * The pull lane (remote -> local): PouchDB's live replication, one run at a time: a run that
+ * fails is cancelled and a new one starts from the checkpoint after the jittered back-off (PouchDB's
+ * own retry lets a failed run's batch checkpoint past changes it dropped). Its checkpoint is kept
+ * on the device (pull-origin.ts), an empty device's first pull is done by bootstrap.ts, and its
+ * events are turned into a few plain callbacks. The types here are shared with the push lane
+ * (push-lane.ts), which speaks the replication protocol itself.
  */
 import type { Backoff } from './backoff';
 import { bootstrapPull, isEmptyDb } from './bootstrap';
 import { checkPullOrigin, type PullOrigin } from './pull-origin';
+import { traceReplication, tracedSource, tracedTarget, type PullTrace } from './pull-trace';
 import type { LanePhase } from './status';
 
 /** A PouchDB database of any document shape. */
@@ -46,40 +49,73 @@ const CANCEL_WAIT_MS = 5000;
 type Emitter = { on(event: string, listener: (arg: never) => void): unknown };
 
 /**
- * After each batch PouchDB's replicator calls `src.info()` and never handles its rejection
- * (pouchdb-replication finishBatch). With the remote as source, a server that goes away right
- * then causes an unhandled rejection, which ends a Node process. This view of the remote answers
- * `info()` from its last success instead (each run starts with a successful info()); everything
- * else goes to the remote unchanged, and real failures still surface through the other calls.
+ * The remote as the pull lane's replicator sees it:
+ *  - `info()` never fails. PouchDB's replicator calls it when a run starts and after each batch,
+ *    only for its progress figures (`activeTasks`), and never handles the rejection after a batch
+ *    (pouchdb-replication finishBatch): a server that goes away right then caused an unhandled
+ *    rejection, which ends a Node process, and a failure when a run starts aborted the run. A
+ *    failed `info()` is answered from the last success, or with empty figures. (The bootstrap
+ *    reads `update_seq` from the remote itself.)
+ *  - `id()` is this remote's key, asked of nobody. PouchDB names the checkpoint doc after it and
+ *    asks the server's `GET /` for a uuid, falling back to the URL when that request fails: one
+ *    run then read and wrote another checkpoint doc than the next, so a run could start from a
+ *    checkpoint of another db or miss the one the previous run wrote (chaos seed 24's trace).
+ * Everything else goes to the remote unchanged.
  */
-export function withSafeInfo(db: AnyDb): AnyDb {
+export function replicationSource(db: AnyDb, key: string): AnyDb {
   let last: PouchDB.Core.DatabaseInfo | null = null;
   const info = () =>
     db.info().then(
       (result) => (last = result),
-      (err: unknown) => {
-        if (last) return last;
-        throw err;
-      },
+      () => last ?? { db_name: db.name, doc_count: 0, update_seq: 0 },
     );
+  const id = () => Promise.resolve(`outpost-pull ${key}`);
   return new Proxy(db, {
-    get: (target, prop) => (prop === 'info' ? info : Reflect.get(target, prop, target)),
+    get: (target, prop) =>
+      prop === 'info' ? info : prop === 'id' ? id : Reflect.get(target, prop, target),
   });
+}
+
+/** PouchDB's replication from `source` into `local`, every step of it traced. */
+function replicateTraced(
+  local: AnyDb,
+  source: AnyDb,
+  options: PouchDB.Replication.ReplicateOptions,
+  trace: PullTrace,
+): PouchDB.Replication.Replication<Record<string, unknown>> {
+  const Pouch = local.constructor as unknown as {
+    replicate(
+      src: AnyDb,
+      target: AnyDb,
+      opts: PouchDB.Replication.ReplicateOptions,
+    ): PouchDB.Replication.Replication<Record<string, unknown>>;
+  };
+  const r = Pouch.replicate(tracedSource(source, trace), tracedTarget(local, trace), options);
+  traceReplication(r, trace);
+  return r;
 }
 
 /** Starts the live pull lane; events after cancel() are not reported. */
 export function startPullLane(
   local: AnyDb,
   remote: AnyDb,
-  opts: LaneTuning & { backoff: Backoff; on: LaneHandlers; remoteKey: string },
+  opts: LaneTuning & {
+    backoff: Backoff;
+    on: LaneHandlers;
+    remoteKey: string;
+    /** Traces every step (pull-trace.ts); nothing is wrapped without it. */
+    trace?: PullTrace;
+  },
 ): Lane {
-  const { backoff, on } = opts;
-  const source = withSafeInfo(remote);
+  const { backoff, on, trace } = opts;
+  const source = replicationSource(remote, opts.remoteKey);
   let cancelled = false;
   let backingOff = false;
   let rep: PouchDB.Replication.Replication<Record<string, unknown>> | null = null;
   let done: Promise<void> = Promise.resolve();
   let wake: (() => void) | null = null;
+  /** A run of this lane caught up once: later runs go on from the checkpoint. */
+  let remembered = false;
   const live =
     <A extends unknown[]>(fn: ((...args: A) => void) | undefined) =>
     (...args: A) => {
@@ -91,21 +127,28 @@ export function startPullLane(
     on.phase?.(phase, error);
   };
 
-  /** Starts PouchDB's live replication (checkpoint on the device only, see pull-origin.ts). */
+  /**
+   * Starts one run of PouchDB's live replication (checkpoint on the device only, see
+   * pull-origin.ts) and, when it fails, the next run after the back-off. `since` (a db to pull
+   * anew) applies until the run caught up once; later runs go on from the checkpoint.
+   */
   function replicate(origin: PullOrigin, since: number | string | undefined) {
+    const from = remembered ? undefined : since;
     const options: PouchDB.Replication.ReplicateOptions & {
       checkpoint: 'target';
       since?: number | string;
     } = {
       live: true,
-      retry: true,
+      // A failed run is ended here and a new one started (see below), never retried by PouchDB.
+      retry: false,
       batch_size: opts.batchSize,
       batches_limit: opts.batchesLimit,
-      back_off_function: (delay) => backoff.next(delay),
       checkpoint: 'target',
-      ...(since !== undefined ? { since } : {}),
+      ...(from !== undefined ? { since: from } : {}),
     };
-    const r = local.replicate.from(source, options);
+    const r = trace
+      ? replicateTraced(local, source, options, trace)
+      : local.replicate.from(source, options);
     rep = r;
     backingOff = false;
     done = new Promise<void>((resolve) => {
@@ -116,11 +159,10 @@ export function startPullLane(
       'active',
       live(() => report('active')),
     );
-    let remembered = false;
     r.on(
       'paused',
       live((err?: unknown) => {
-        if (err) return; // reported by 'requestError' just before
+        if (err) return; // reported by 'error'
         backoff.reset();
         if (!remembered) {
           remembered = true; // caught up from where it started: the checkpoint is this db's now
@@ -128,11 +170,6 @@ export function startPullLane(
         }
         report('idle');
       }),
-    );
-    // PouchDB 7+ emits this on every failed attempt before backing off, 'paused' only on the first.
-    (r as unknown as Emitter).on(
-      'requestError',
-      live((err: unknown) => report('retrying', err)),
     );
     r.on(
       'change',
@@ -151,10 +188,22 @@ export function startPullLane(
       'denied',
       live((err: unknown) => on.denied?.(err)),
     );
-    r.on(
-      'error',
-      live((err: unknown) => on.fatal?.(err)),
-    );
+    r.on('error', (err: unknown) => {
+      // PouchDB ends a failed run but lets the batch it was writing go on: that batch then reads
+      // the changes feed on from past the batches the failure dropped (read ahead, not written)
+      // and checkpoints past them, so the device never gets those changes (chaos seeds 24, 187,
+      // 698, 748, 959; tests/integration/sync.pull-dropped-batch.test.ts). Cancelling the run
+      // stops that batch before it writes a checkpoint; the next run starts from the checkpoint.
+      r.cancel();
+      if (cancelled) return;
+      report('retrying', err); // a refused credential stops the lanes (sync.ts)
+      if (cancelled) return;
+      const timer = setTimeout(() => {
+        wake = null;
+        if (!cancelled) replicate(origin, since);
+      }, backoff.next());
+      wake = () => clearTimeout(timer);
+    });
   }
 
   /** Checks the server db's origin (retrying with the back-off), then replicates. */
@@ -163,9 +212,10 @@ export function startPullLane(
       try {
         const origin = await checkPullOrigin(local, remote, opts.remoteKey);
         let since: number | string | undefined = origin.startOver ? 0 : undefined;
+        trace?.({ type: 'start', since, startOver: origin.startOver });
         if (origin.startOver && !cancelled && (await isEmptyDb(local))) {
           report('active');
-          since = await bootstrapPull(local, source, {
+          since = await bootstrapPull(local, remote, {
             pageSize: opts.batchSize,
             on: {
               written: live((docs: Record<string, unknown>[]) => {
@@ -175,6 +225,7 @@ export function startPullLane(
               cancelled: () => cancelled,
             },
           });
+          trace?.({ type: 'bootstrap', since });
         }
         if (!cancelled) replicate(origin, since);
         return;
@@ -201,14 +252,14 @@ export function startPullLane(
       // Resolves once PouchDB completed, so callers may destroy the local db afterwards.
       if (cancelled) return;
       cancelled = true;
+      trace?.({ type: 'cancel' });
       wake?.();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS)));
       await Promise.race([started, timeout]);
       if (rep) {
         rep.cancel();
-        // Cancelled while backing off, PouchDB completes only when its retry timer fires;
-        // nothing is in flight then, so there is nothing to wait for.
+        // Backing off, the failed run has completed already.
         if (!backingOff) await Promise.race([done, timeout]);
       }
       clearTimeout(timer);

@@ -5,7 +5,7 @@
  * every couple of minutes), so it holds no live connection: a tab keeps its two live lanes plus
  * the media lane. Its checkpoint stays on the device, tied to the server db's identity.
  */
-import { withSafeInfo, type AnyDb } from './lane';
+import { replicationSource, type AnyDb } from './lane';
 import { checkPullOrigin } from './pull-origin';
 
 export interface ReferencePuller {
@@ -39,7 +39,7 @@ export function createReferencePuller(
   async function once(): Promise<void> {
     const origin = await checkPullOrigin(local, remote, opts.remoteKey);
     if (stopped) return;
-    const r = local.replicate.from(withSafeInfo(remote), {
+    const r = local.replicate.from(replicationSource(remote, opts.remoteKey), {
       batch_size: opts.batchSize,
       checkpoint: 'target',
       ...(origin.startOver ? { since: 0 } : {}),

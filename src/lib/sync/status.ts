@@ -3,6 +3,7 @@
  * from the state of the two replication lanes.
  */
 import type { ErrorCode } from '../errors';
+import type { HealReport } from './consistency';
 import { SYNC_MESSAGES } from './messages';
 
 /** What sync is doing, in one word. */
@@ -43,6 +44,13 @@ export interface SyncStatus {
   photos?: PhotoUpload[];
   /** Of `pending`, the photos (known offline too, before the media lane lists them). */
   photosPending?: number;
+  /**
+   * Revisions the consistency check (consistency.ts) had to heal since startSync: each one is a
+   * revision the lanes missed, i.e. a sync bug. The rep is never shown it; it is reported.
+   */
+  heals?: number;
+  /** What the last heal wrote, or null. */
+  lastHeal?: HealReport | null;
 }
 
 /** Where one replication lane (pull or push) is. */
@@ -70,6 +78,8 @@ export interface StatusInput {
   docsPulled: number;
   photos?: PhotoUpload[];
   photosPending?: number;
+  heals?: number;
+  lastHeal?: HealReport | null;
 }
 
 function errorOf(input: StatusInput, state: SyncState): SyncError | null {
@@ -119,6 +129,8 @@ export function deriveStatus(input: StatusInput): SyncStatus {
     docsPulled: input.docsPulled,
     photos: input.photos ?? [],
     photosPending: input.photosPending ?? 0,
+    heals: input.heals ?? 0,
+    lastHeal: input.lastHeal ?? null,
   };
 }
 
@@ -138,6 +150,7 @@ export function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
     a.docsPulled === b.docsPulled &&
     photosKey(a.photos) === photosKey(b.photos) &&
     a.photosPending === b.photosPending &&
+    a.heals === b.heals &&
     a.lastError?.message === b.lastError?.message &&
     a.lastError?.code === b.lastError?.code
   );

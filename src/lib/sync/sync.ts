@@ -10,13 +10,16 @@ import { isPhotoId } from '../domain/photo';
 import { classifySyncError, isRefusal, type SyncProblem } from './classify';
 import { createBackoff, type Backoff, type BackoffOptions } from './backoff';
 import { evictConfirmedPhotos, EVICT_AFTER_MS } from './evict';
+import { createCheckSchedule, type CheckScheduleOptions } from './check-schedule';
+import { checkConsistency, type CheckResult } from './consistency';
 import { createLaneGate } from './gate';
 import { startPullLane, type AnyDb, type Lane, type LaneHandlers } from './lane';
 import { startPushLane } from './push-lane';
 import { createPulledRevs } from './pulled-revs';
+import type { PullTrace } from './pull-trace';
 import { createPendingTracker, type PendingTracker } from './pending';
 import { createReferencePuller } from './reference';
-import type { Credentials, RemoteConnection } from './remote';
+import type { Credentials, HttpFetch, RemoteConnection } from './remote';
 import {
   deriveStatus,
   sameStatus,
@@ -71,7 +74,17 @@ export interface SyncOptions {
    * (reference.ts). Its remote should share the main remote's credentials.
    */
   reference?: { local: AnyDb; remote: AnyDb };
+  /** Receives every step of the pull lane (diagnosis; pull-trace.ts). */
+  pullTrace?: PullTrace;
+  /**
+   * When the consistency check runs (check-schedule.ts: after the first sync, after an hour
+   * offline, every 4 h; clock from `now`); false never runs it on its own (`check()` still does).
+   */
+  check?: Omit<CheckScheduleOptions, 'now'> | false;
 }
+
+/** Longest wait for the lanes' fresh round before a check heals (else it tries again later). */
+const CHECK_SETTLE_MS = 60_000;
 
 /** Photo uploads listed in the status at most (the oldest synced ones leave first). */
 const MAX_LISTED_PHOTOS = 200;
@@ -97,6 +110,11 @@ export interface SyncController {
   setCredentials(credentials: Credentials): void;
   /** Switches to another remote db handle and restarts. */
   setRemote(remote: AnyDb): void;
+  /**
+   * Runs the consistency check now (or joins the one running) and resolves with its result, or
+   * null when it could not finish (offline, stopped). Heals are counted in the status.
+   */
+  check(): Promise<CheckResult | null>;
   /** Stops both lanes and the pending count; resolves when PouchDB let go of them. */
   stop(): Promise<void>;
 }
@@ -139,12 +157,21 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     docsPulled: 0,
     photos: [],
     photosPending: 0,
+    heals: 0,
+    lastHeal: null,
   };
   const uploads = new Map<string, PhotoUpload>();
   const pulled = createPulledRevs();
   let evicting = false;
   const listeners = new Set<(status: SyncStatus) => void>();
   let status = deriveStatus(input);
+  // The consistency check (consistency.ts): when it is due, the one running, who waits for idle.
+  const schedule =
+    opts.check === false ? null : createCheckSchedule({ now, ...(opts.check ?? {}) });
+  let checkTimer: ReturnType<typeof setTimeout> | undefined;
+  let checking: Promise<CheckResult | null> | null = null;
+  const idleWaiters = new Set<() => void>();
+
   let notifyQueued = false;
   let lanes: Lane[] = [];
   let generation = 0;
@@ -196,6 +223,8 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     if (sameStatus(status, next)) return;
     status = next;
     watchIdle();
+    watchCheck();
+    for (const waiter of [...idleWaiters]) waiter();
     if (notifyQueued) return;
     notifyQueued = true;
     queueMicrotask(() => {
@@ -242,6 +271,86 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       .finally(() => (evicting = false));
   }
 
+  /** Docs written to the device from the server (a pulled batch, or a heal). */
+  function written(docs: Record<string, unknown>[]) {
+    input.docsPulled += docs.length;
+    pulled.add(docs);
+    if (opts.onPulled) {
+      Promise.resolve()
+        .then(() => opts.onPulled?.(docs))
+        .catch(() => undefined); // the hook reports its own failures
+    }
+  }
+
+  /** Tells the schedule what sync is doing; starts a due check, or arms a timer for the next. */
+  function watchCheck() {
+    clearTimeout(checkTimer);
+    checkTimer = undefined;
+    if (!schedule || input.stopped) return;
+    const idle = status.state === 'idle';
+    const reason = schedule.observe({ online: status.online && !input.auth, idle });
+    if (reason && !checking) {
+      void runCheck();
+      return;
+    }
+    const next = schedule.nextIn();
+    if (idle && next !== null) checkTimer = setTimeout(watchCheck, next);
+  }
+
+  /** Restarts the lanes and resolves true once every one is idle again (false: not in time). */
+  function settleLanes(): Promise<boolean> {
+    if (input.stopped) return Promise.resolve(false);
+    startLanes();
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        idleWaiters.delete(waiter);
+        resolve(ok);
+      };
+      const waiter = () => {
+        if (input.stopped) done(false);
+        else if (status.state === 'idle') done(true);
+      };
+      const timer = setTimeout(() => done(false), CHECK_SETTLE_MS);
+      idleWaiters.add(waiter);
+    });
+  }
+
+  /** Runs one consistency check and counts what it healed. */
+  function runCheck(): Promise<CheckResult | null> {
+    schedule?.started();
+    clearTimeout(checkTimer);
+    const run = checkConsistency(local, remote as AnyDb & HttpFetch, {
+      deviceId: opts.deviceId,
+      now,
+      settle: settleLanes,
+      pulled: (docs) => {
+        if (!input.stopped) written(docs);
+      },
+    }).then(
+      (result) => {
+        if (result.healed) {
+          input.heals =
+            (input.heals ?? 0) + result.healed.pulled.length + result.healed.pushed.length;
+          input.lastHeal = result.healed;
+        }
+        schedule?.finished(!input.stopped);
+        return result;
+      },
+      () => {
+        schedule?.finished(false);
+        return null;
+      },
+    );
+    checking = run;
+    void run.finally(() => {
+      checking = null;
+      update();
+      watchCheck();
+    });
+    return run;
+  }
+
   function handlers(direction: Direction, gen: number): LaneHandlers {
     const current = () => gen === generation && !input.stopped;
     const success = () => {
@@ -273,15 +382,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
         if (!current()) return;
         success();
         if (direction !== 'pull') input.docsPushed += docs.length;
-        else {
-          input.docsPulled += docs.length;
-          pulled.add(docs);
-          if (opts.onPulled) {
-            Promise.resolve()
-              .then(() => opts.onPulled?.(docs))
-              .catch(() => undefined); // the hook reports its own failures
-          }
-        }
+        else written(docs);
         update();
       },
       checkpoint(seq) {
@@ -333,6 +434,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       remoteKey: connectionOf(remote)?.url ?? remote.name,
       backoff: backoffs.pull,
       on: handlers('pull', gen),
+      ...(opts.pullTrace ? { trace: opts.pullTrace } : {}),
     });
     const gate = createLaneGate();
     const push = startPushLane(local, remote, {
@@ -388,6 +490,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     },
     restart,
     refresh: update,
+    check: () => checking ?? runCheck(),
     setCredentials(credentials) {
       const connection = connectionOf(remote);
       if (!connection) throw new Error('setCredentials needs a remote made by openRemoteDb');
@@ -411,6 +514,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       if (input.stopped) return;
       input.stopped = true;
       clearTimeout(idleTimer);
+      clearTimeout(checkTimer);
       tracker.stop();
       update();
       await Promise.all([stopLanes(), reference?.stop()]);
