@@ -22,8 +22,10 @@ export interface LatencyFigures {
   p50Ms: number;
   p95Ms: number;
   maxMs: number;
-  /** Writes that had not arrived when the bench stopped waiting. */
+  /** Writes not in the db they should reach when the bench stopped waiting. */
   lost: number;
+  /** Writes that did arrive but were not seen on the bench's feed (not in the figures). */
+  missedByFeed: number;
 }
 
 export interface ScaleRun {
@@ -62,37 +64,24 @@ function organisation(n: number, run: string) {
 }
 
 /**
- * Follows a db's continuous `_changes` and records when each doc id first shows up; a feed the
- * server ends is opened again from its last sequence.
+ * Follows a db's `_changes` (longpolls from its `update_seq` when watching began) and records
+ * when each doc id first shows up.
  */
 function watch(child: OutpostChild, db: string, seen: Map<string, number>): () => void {
   const abort = new AbortController();
   void (async () => {
-    let since = 'now';
+    const info = (await child.couch('GET', `/${db}`)) as { update_seq: string | number };
+    let since = String(info.update_seq);
     while (!abort.signal.aborted) {
       try {
         const res = await fetch(
-          `${child.couchUrl}/${db}/_changes?feed=continuous&since=${encodeURIComponent(since)}&heartbeat=5000`,
+          `${child.couchUrl}/${db}/_changes?feed=longpoll&timeout=30000&since=${encodeURIComponent(since)}`,
           { headers: { authorization: child.adminAuth }, signal: abort.signal },
         );
-        const reader = res.body!.getReader();
-        const decoder = new TextDecoder();
-        let buffered = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffered += decoder.decode(value, { stream: true });
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          const now = performance.now();
-          for (const line of lines) {
-            if (!line.trim()) continue;
-            const row = JSON.parse(line) as { id?: string; seq?: unknown; last_seq?: unknown };
-            if (row.id && !seen.has(row.id)) seen.set(row.id, now);
-            const at = row.seq ?? row.last_seq;
-            if (at !== undefined) since = String(at);
-          }
-        }
+        const body = (await res.json()) as { results: { id: string }[]; last_seq: unknown };
+        const now = performance.now();
+        for (const row of body.results) if (!seen.has(row.id)) seen.set(row.id, now);
+        since = String(body.last_seq);
       } catch {
         if (!abort.signal.aborted) await sleep(200);
       }
@@ -167,9 +156,9 @@ async function steadyLoad(
   reps: string[],
   count: number,
   perSec: number,
-): Promise<{ down: Map<string, number>; up: Map<string, number> }> {
-  const down = new Map<string, number>();
-  const up = new Map<string, number>();
+): Promise<{ down: Map<string, Written>; up: Map<string, Written> }> {
+  const down = new Map<string, Written>();
+  const up = new Map<string, Written>();
   const writes: Promise<void>[] = [];
   const start = performance.now();
   for (let i = 0; i < count; i++) {
@@ -190,24 +179,49 @@ async function steadyLoad(
       deviceId: 'bench',
     };
     const db = toRep ? child.masterDb : userDbName(rep);
+    const target = toRep ? userDbName(rep) : child.masterDb;
     writes.push(
       child
         .couch('PUT', `/${db}/${encodeURIComponent(id)}`, doc)
-        .then(() => void (toRep ? down : up).set(id, performance.now())),
+        .then(() => void (toRep ? down : up).set(id, { at: performance.now(), target })),
     );
   }
   await Promise.all(writes);
   return { down, up };
 }
 
-/** Latency figures of writes against the arrival times seen on the feeds. */
-function latency(written: Map<string, number>, seen: Map<string, number>): LatencyFigures {
+/** A write of the load: when it was acknowledged, and the db it should reach. */
+interface Written {
+  at: number;
+  target: string;
+}
+
+/**
+ * Latency figures of writes against the arrival times seen on the feeds; a write not seen is
+ * looked up in its target db: absent there it is lost, present it was missed by the feed.
+ */
+async function latency(
+  child: OutpostChild,
+  written: Map<string, Written>,
+  seen: Map<string, number>,
+): Promise<LatencyFigures> {
   const ms: number[] = [];
-  let lost = 0;
-  for (const [id, at] of written) {
+  const unseen = new Map<string, string[]>();
+  for (const [id, w] of written) {
     const arrived = seen.get(id);
-    if (arrived === undefined) lost += 1;
-    else ms.push(Math.max(0, arrived - at));
+    if (arrived !== undefined) ms.push(Math.max(0, arrived - w.at));
+    else unseen.set(w.target, [...(unseen.get(w.target) ?? []), id]);
+  }
+  let lost = 0;
+  let missedByFeed = 0;
+  for (const [db, keys] of unseen) {
+    const res = (await child.couch('POST', `/${db}/_all_docs`, { keys })) as {
+      rows: { value?: { rev: string } }[];
+    };
+    for (const row of res.rows) {
+      if (row.value) missedByFeed += 1;
+      else lost += 1;
+    }
   }
   return {
     n: ms.length,
@@ -215,6 +229,7 @@ function latency(written: Map<string, number>, seen: Map<string, number>): Laten
     p95Ms: round(percentile(ms, 95)),
     maxMs: round(Math.max(...ms)),
     lost,
+    missedByFeed,
   };
 }
 
@@ -270,8 +285,8 @@ export async function scaleRun(
       result.load = {
         writesPerSec: perSec,
         seconds: opts.load.seconds,
-        down: latency(written.down, seen),
-        up: latency(written.up, seen),
+        down: await latency(child, written.down, seen),
+        up: await latency(child, written.up, seen),
       };
     }
     progress(JSON.stringify(result));
