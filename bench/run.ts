@@ -11,6 +11,7 @@ import { benchEditLatency } from './edit-latency';
 import { benchFirstSync } from './first-sync';
 import { benchInspectionDraft } from './inspection-draft';
 import { benchManyReps } from './many-reps';
+import { benchScale, scaleRows } from './scale';
 import { benchResolveConflicts } from './resolve-conflicts';
 import { benchRouteQuery } from './route-query';
 import { benchSyncThroughput } from './sync-throughput';
@@ -34,6 +35,8 @@ async function main() {
   console.log(latency);
   const manyReps = await benchManyReps();
   console.log(manyReps);
+  const scale = await benchScale();
+  console.log(JSON.stringify(scale));
   buildApp();
   const shell = await benchShellSize();
   console.log(shell);
@@ -74,6 +77,7 @@ async function main() {
     `| ${catalogue.name} (memory adapter, node) | ${catalogue.products} products + ${catalogue.otherDocs} other docs, ${catalogue.runs} searches | p50 ${catalogue.p50Ms} ms, **p95 ${catalogue.p95Ms} ms**; first search (index build) ${catalogue.coldMs} ms; first search after a product changed ${catalogue.afterWriteMs} ms | p95 < 16 ms (one frame): ${catalogue.p95Ms < 16 ? 'met' : 'NOT MET'} |`,
     `| ${inspection.name}: repo.saveAnswers after each pause in typing, then submit (memory adapter, node) | ${inspection.docs} docs of a demo day, fridge check with 5 answers, ${inspection.saves} saves; ${inspection.signatureBytes} B signature PNG attached before submit | save p50 ${inspection.p50Ms} ms, **p95 ${inspection.p95Ms} ms**; submit (all steps validated) ${inspection.submitMs} ms | p95 < 16 ms (one frame): ${inspection.p95Ms < 16 ? 'met' : 'NOT MET'} |`,
     ...photoRows(photoCompression, photoBacklog),
+    ...scaleRows(scale),
     '',
     "The second push row is PouchDB's own replicator with its defaults, for comparison.",
     'Ratios are measured side by side in this one run; the machine is shared and noisy.',

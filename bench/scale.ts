@@ -10,7 +10,7 @@
  *    CPU with nobody writing.
  */
 import { pbkdf2Sync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userDbName } from '../src/lib/domain/db-names';
@@ -70,8 +70,15 @@ function organisation(n: number, run: string) {
 function watch(child: OutpostChild, db: string, seen: Map<string, number>): () => void {
   const abort = new AbortController();
   void (async () => {
-    const info = (await child.couch('GET', `/${db}`)) as { update_seq: string | number };
-    let since = String(info.update_seq);
+    let since = '';
+    for (let i = 0; i < 50 && !since; i++) {
+      // CouchDB may answer 404 for a moment with thousands of dbs and few `max_dbs_open`.
+      const info = (await child.couch('GET', `/${db}`).catch(() => null)) as {
+        update_seq: string | number;
+      } | null;
+      if (info) since = String(info.update_seq);
+      else await sleep(200);
+    }
     while (!abort.signal.aborted) {
       try {
         const res = await fetch(
@@ -139,12 +146,25 @@ async function provision(child: OutpostChild, n: number, run: string) {
   return { people, provisionMs: performance.now() - started };
 }
 
+/**
+ * CPU time of the whole server side, ms: the app process, plus a real CouchDB's own process
+ * when COUCHDB_PID names it (Linux /proc; the embedded server lives inside the app process).
+ */
+async function serverCpuMs(child: OutpostChild): Promise<number> {
+  const app = (await child.stats()).cpuMs;
+  const pid = process.env.COUCHDB_PID;
+  if (!pid) return app;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, 100 per second
+  return app + ticks * 10;
+}
+
 /** Server CPU % of one core over `ms` with nobody writing. */
 async function idleCpu(child: OutpostChild, ms: number): Promise<number> {
-  const a = await child.stats();
+  const a = await serverCpuMs(child);
   await sleep(ms);
-  const b = await child.stats();
-  return ((b.cpuMs - a.cpuMs) / ms) * 100;
+  const b = await serverCpuMs(child);
+  return ((b - a) / ms) * 100;
 }
 
 /**
@@ -259,7 +279,7 @@ export async function scaleRun(
     await sleep(1000); // the feeds are open
     const perSec = opts.load?.perSec ?? 20;
     const count = Math.round((opts.load?.seconds ?? 20) * perSec);
-    const before = await child.stats();
+    const before = await serverCpuMs(child);
     const t0 = performance.now();
     const written = await steadyLoad(child, sampled, count, perSec);
     const arrived = () =>
@@ -267,10 +287,11 @@ export async function scaleRun(
     const deadline = Date.now() + 60_000;
     while (!arrived() && Date.now() < deadline) await sleep(100);
     await child.idle();
-    const after = await child.stats();
+    const after = await serverCpuMs(child);
+    const { rssMb } = await child.stats();
     const spanMs = performance.now() - t0;
     for (const stop of stops) stop();
-    const cpuPerWriteMs = (after.cpuMs - before.cpuMs - (idlePct / 100) * spanMs) / count;
+    const cpuPerWriteMs = (after - before - (idlePct / 100) * spanMs) / count;
     await sleep(10_000);
     const idleAfterPct = await idleCpu(child, 20_000);
     const result: ScaleRun = {
@@ -279,7 +300,7 @@ export async function scaleRun(
       perPersonMs: round(provisionMs / n),
       cpuPerWriteMs: round(cpuPerWriteMs, 2),
       idleCpuPct: round(idleAfterPct, 2),
-      rssMb: after.rssMb,
+      rssMb,
     };
     if (opts.load) {
       result.load = {
@@ -334,4 +355,24 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(1);
     },
   );
+}
+
+/** The PERFORMANCE.md rows of a scale result (targets of the scale issue). */
+export function scaleRows(r: ScaleResult): string[] {
+  const first = r.runs[0];
+  const last = r.runs[r.runs.length - 1];
+  const ratio = first && last ? round(last.cpuPerWriteMs / first.cpuPerWriteMs, 2) : NaN;
+  const rows = r.runs.map((run) => {
+    const load = run.load
+      ? `; under ${run.load.writesPerSec} writes/s for ${run.load.seconds} s: master -> rep db p50 ${run.load.down.p50Ms} ms, **p95 ${run.load.down.p95Ms} ms**, max ${run.load.down.maxMs} ms; rep db -> master p50 ${run.load.up.p50Ms} ms, **p95 ${run.load.up.p95Ms} ms**, max ${run.load.up.maxMs} ms; lost ${run.load.down.lost + run.load.up.lost}`
+      : '';
+    const target = run.load
+      ? `provisioned < 120 s: ${run.provisionMs < 120_000 ? 'met' : 'NOT MET'}; p95 < 1 s both ways: ${run.load.down.p95Ms < 1000 && run.load.up.p95Ms < 1000 ? 'met' : 'NOT MET'}; idle: ${run.idleCpuPct < 1 ? 'met' : 'NOT MET'}`
+      : `idle: ${run.idleCpuPct < 1 ? 'met' : 'NOT MET'}`;
+    return `| ${r.name}: ${run.people} people (${r.server}, own process) | teams of 100 (2 supervisors), written to \`_users\` at once; server-side only, no devices | provisioned in ${round(run.provisionMs / 1000)} s (${run.perPersonMs} ms/person); **${run.cpuPerWriteMs} ms server CPU per routed write**; idle ${run.idleCpuPct} % of a core, RSS ${run.rssMb} MB${load} | ${target} |`;
+  });
+  rows.push(
+    `| ${r.name}: CPU per routed write, ${last?.people} vs ${first?.people} people | same runs | **${ratio}x** | within 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT MET'} |`,
+  );
+  return rows;
 }

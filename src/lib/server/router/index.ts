@@ -237,7 +237,9 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
       } catch (err) {
         if (abort.signal.aborted) return;
         stats.errors += 1;
-        if ((err as { status?: number }).status === 404) {
+        // A db deleted for good is left alone; CouchDB can also answer 404 for a moment under
+        // pressure (many dbs, few `max_dbs_open`): a few tries first.
+        if ((err as { status?: number }).status === 404 && backoff.attempts >= 3) {
           log(`router: ${db} is gone; not caught up`);
           return;
         }
