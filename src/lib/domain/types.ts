@@ -2,6 +2,7 @@
 import type { PhotoDoc } from './photo';
 import type { InspectionDoc, TemplateDoc } from './inspection';
 import type { OrderDoc, ProductDoc } from './order';
+import type { DeviceDoc } from './device';
 
 export const DOC_TYPES = [
   'account',
@@ -15,6 +16,7 @@ export const DOC_TYPES = [
   'inspection',
   'product',
   'order',
+  'device',
 ] as const;
 export type DocType = (typeof DOC_TYPES)[number];
 
@@ -186,7 +188,8 @@ export type OutpostDoc =
   | TemplateDoc
   | InspectionDoc
   | ProductDoc
-  | OrderDoc;
+  | OrderDoc
+  | DeviceDoc;
 
 /** Maps a type name to its document interface. */
 export interface DocByType {
@@ -201,6 +204,7 @@ export interface DocByType {
   inspection: InspectionDoc;
   product: ProductDoc;
   order: OrderDoc;
+  device: DeviceDoc;
 }
 
 /** Fields the repo maintains; callers never set them directly. */
