@@ -198,7 +198,7 @@ export async function waitUntil(
  * `_security` and `_design/outpost`). `buildDir` defaults to a folder that does not exist.
  */
 export async function startSecurityServer(
-  opts: { buildDir?: string } = {},
+  opts: { buildDir?: string; metricsToken?: string } = {},
 ): Promise<SecurityServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'outpost-security-'));
   const crashes: unknown[] = [];
@@ -213,6 +213,7 @@ export async function startSecurityServer(
     host: '127.0.0.1',
     embedded: { dataDir: join(dataDir, 'couch'), admin, port: 0 },
     log: (m) => logs.push(m),
+    metricsToken: opts.metricsToken,
   });
   const adminAuth = basicAuth(admin.name, admin.password);
   const person = (name: string, password: string): Person => ({

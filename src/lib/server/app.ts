@@ -7,6 +7,9 @@ import type { ErrorRequestHandler, Express, Response } from 'express';
 import type { ServerScope } from 'nano';
 import { createCouchProxy } from './couch/proxy';
 import { enrolDevice, enrolErrorResponse, parseEnrolRequest } from './enrol';
+import { requestIdOf, requestLog, silentLogger, type Logger } from './log';
+import type { EnrolmentResult, OutpostMetrics } from './ops/metrics';
+import { metricsRoute } from './ops/metrics-route';
 import type { Provisioner } from './provision/provision';
 import type { Revocations } from './revocations';
 
@@ -23,7 +26,11 @@ export interface AppOptions {
     provisioner: Provisioner;
     /** Revoked device names `/couch` refuses; an enrolment clears its device's name. */
     revocations?: Pick<Revocations, 'isRevoked' | 'clear'>;
+    /** `/metrics` (admins, or the operator's bearer token); without it `/metrics` is 404. */
+    metrics?: { metrics: OutpostMetrics; token?: string };
   };
+  /** Where request lines and server errors go (JSON lines; default: nowhere). */
+  logger?: Logger;
 }
 
 /** Options for {@link startServer}. */
@@ -53,11 +60,13 @@ export const appVersion: string = (
 ).version;
 
 /** Builds the express app that serves the static SPA build, its offline shell and /api. */
-export function createApp({ buildDir, couch }: AppOptions): Express {
+export function createApp({ buildDir, couch, logger = silentLogger() }: AppOptions): Express {
   const root = path.resolve(buildDir);
   const shell = path.join(root, 'index.html');
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLog(logger));
+  const metrics = couch?.metrics?.metrics;
 
   app.get('/api/health', (_req, res) => {
     res.set('Cache-Control', NO_CACHE);
@@ -88,24 +97,51 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
         .then(
           (result) => {
             couch.revocations?.clear(result.credentials.username); // enrolled again: a new secret
+            metrics?.enrolment('enrolled');
             res.status(201).json(result);
           },
           (error: unknown) => {
             const { status, body } = enrolErrorResponse(error);
+            metrics?.enrolment(enrolmentResult(status));
+            if (status === 401 || status === 403) metrics?.signInRefused('enrol');
             // Server-side failures are logged with their cause (never the request body: it holds a password).
-            if (status >= 500) console.error('enrolment failed:', describeCause(error));
+            if (status >= 500) {
+              logger.error(
+                { reqId: requestIdOf(res), cause: describeCause(error) },
+                'enrolment failed',
+              );
+            }
             res.status(status).json(body);
           },
         );
     });
   }
   app.use('/api', (req, res) => notFound(res, `no API route ${req.method} ${req.originalUrl}`));
+  if (couch?.metrics) {
+    app.get(
+      '/metrics',
+      metricsRoute({
+        metrics: couch.metrics.metrics,
+        token: couch.metrics.token,
+        couchTarget: couch.target,
+        logger,
+      }),
+    );
+  }
+  app.use('/metrics', (_req, res) => notFound(res, 'Metrics are not served here.'));
   if (couch) {
     const revocations = couch.revocations;
     const proxy = createCouchProxy(couch.target, {
       isRevoked: revocations && ((name) => revocations.isRevoked(name)),
     });
-    app.use('/couch', (req, res) => proxy(req, res));
+    app.use('/couch', (req, res) => {
+      if (metrics) {
+        res.on('finish', () => {
+          if (res.statusCode === 401) metrics.signInRefused('couch');
+        });
+      }
+      proxy(req, res);
+    });
   } else {
     app.use('/couch', (_req, res) => notFound(res, 'CouchDB is not configured on this server'));
   }
@@ -149,7 +185,7 @@ export function createApp({ buildDir, couch }: AppOptions): Express {
         .json(clientError(status, (error as { type?: unknown }).type));
       return;
     }
-    console.error(`${req.method} ${req.path} failed:`, (error as Error).message);
+    logger.error({ reqId: requestIdOf(res), err: (error as Error).message }, 'request failed');
     res.status(500).json({ error: 'internal_error', reason: 'The server could not answer.' });
   };
   app.use(onError);
@@ -177,6 +213,12 @@ export async function startServer({ port, host, buildDir }: ServerOptions): Prom
         server.closeAllConnections();
       })),
   };
+}
+
+/** An enrolment's answer as a metrics label. */
+function enrolmentResult(status: number): EnrolmentResult {
+  if (status === 401 || status === 403) return 'refused';
+  return status >= 500 ? 'failed' : 'invalid';
 }
 
 /** The JSON answer for a request the server could not take (status 4xx), in fixed words. */
