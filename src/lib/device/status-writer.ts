@@ -219,15 +219,16 @@ export function startDeviceStatus(opts: DeviceStatusOptions): DeviceStatusWriter
       const before = status;
       status = next;
       if (next.pending === 0) ownPending = false;
-      const changed =
+      // A new pending count must hold still before it is told (a check-in's 1 goes back to 0
+      // within a second online); the lanes going busy and idle again is no news.
+      if (before && before.pending !== next.pending) changedAt = wall();
+      const news =
         !before ||
         before.pending !== next.pending ||
-        before.state !== next.state ||
         before.lastError?.code !== next.lastError?.code ||
-        (before.lastSuccessAt === null) !== (next.lastSuccessAt === null);
-      if (!changed) return;
-      changedAt = wall();
-      if (reachable(next)) scheduleAt(changedAt + settleMs);
+        (before.lastSuccessAt === null) !== (next.lastSuccessAt === null) ||
+        reachable(before) !== reachable(next);
+      if (news && reachable(next)) scheduleAt(wall() + settleMs);
     },
     check: () => run(false),
     stop() {
