@@ -160,8 +160,12 @@ export interface ConflictDoc extends BaseDoc {
   docType: string;
   /** Name of the rule applied (src/lib/conflicts/rules.ts). */
   rule: string;
-  /** One plain sentence for the inbox. */
+  /** One plain sentence for the inbox (times in UTC, people by user name). */
   explain: string;
+  /** The time (ISO) the sentence names, for the inbox to word in local time. */
+  explainAt?: string;
+  /** The person (user name) the sentence names, for the inbox to word by display name. */
+  explainBy?: string;
   needsReview: boolean;
   reviewed: boolean;
   /** The revision written as the result (null when nothing was written). */
