@@ -57,6 +57,12 @@ function (newDoc, oldDoc, userCtx) {
   if (oldDoc && !oldDoc._deleted && oldDoc.owner && oldDoc.owner !== owner && !mayWriteFor(oldDoc.owner)) {
     throw { unauthorized: 'You may not take over a document owned by ' + oldDoc.owner + '.' };
   }
+  // A device status has one writer: its person (or that person's device credential), never a
+  // supervisor on their behalf, and its id names its owner: device:<owner>~<device id>.
+  if (newDoc.type === 'device' || (oldDoc && oldDoc.type === 'device')) {
+    if (!writesAs(owner)) forbid('Only ' + owner + '\'s own devices may write their device status.');
+    if (newDoc._id.indexOf('device:' + owner + '~') !== 0) forbid('A device status id must be device:' + owner + '~<device id>.');
+  }
   // A submitted inspection is final: only the conflict resolver's tombstone may follow it.
   if (oldDoc && !oldDoc._deleted && oldDoc.type === 'inspection' && oldDoc.status === 'submitted') {
     if (!(newDoc._deleted && typeof newDoc.resolvedBy === 'string')) forbid('A submitted inspection can no longer be changed.');
@@ -103,6 +109,16 @@ function (newDoc, oldDoc, userCtx) {
     if (!images.thumb || !images.full) forbid('A photo needs its thumbnail and full image.');
     if (newDoc.evictedAt !== undefined) forbid('A device-side eviction is never sent to the server.');
     if (oldDoc && !oldDoc._deleted) forbid('Photos are immutable once captured.');
+  }
+  if (newDoc.type === 'device') {
+    text('label', 'A device label');
+    text('appVersion', 'An app version');
+    text('seenAt', 'A last seen time');
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(newDoc.seenAt)) forbid('A last seen time must be an ISO date and time.');
+    if (newDoc.lastSyncAt !== null && !/^\d{4}-\d{2}-\d{2}T/.test(newDoc.lastSyncAt || '')) forbid('A last sync time must be an ISO date and time or null.');
+    if (typeof newDoc.pending !== 'number' || newDoc.pending < 0 || newDoc.pending % 1 !== 0) forbid('Waiting writes must be a whole number, 0 or more.');
+    if (typeof newDoc.conflicts !== 'number' || newDoc.conflicts < 0 || newDoc.conflicts % 1 !== 0) forbid('Open conflicts must be a whole number, 0 or more.');
+    if (typeof newDoc.clockOffsetMs !== 'number' || newDoc.clockOffsetMs % 1 !== 0) forbid('A clock offset must be a whole number of milliseconds.');
   }
   if (newDoc.type === 'template') {
     var supervises = DB_OWNER === null ? roles.indexOf('supervisor') !== -1 : TEAM.length > 0;

@@ -206,9 +206,10 @@ describe('conflict inbox: concurrent note edits on two devices (full server, Chr
     await item
       .getByRole('heading', { name: `“${SAM_TEXT.split(' ').slice(0, 6).join(' ')}…”` })
       .waitFor();
+    // Stored in UTC with the user name; worded in this device's local time, by display name.
     await item
       .getByText(
-        /^Kept the text written last \(\d{2}:\d{2} UTC by sam\); the other text is in the inbox\.$/,
+        /^Kept the text written last \(\d{2}:\d{2} by Sam Lindqvist\); the other text is in the inbox\.$/,
       )
       .waitFor();
     const kept = item.getByRole('region', { name: /^Kept/ });

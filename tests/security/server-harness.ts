@@ -199,7 +199,7 @@ export async function waitUntil(
  * `_security` and `_design/outpost`). `buildDir` defaults to a folder that does not exist.
  */
 export async function startSecurityServer(
-  opts: { buildDir?: string; signInLimiter?: SignInLimiter } = {},
+  opts: { buildDir?: string; signInLimiter?: SignInLimiter; metricsToken?: string } = {},
 ): Promise<SecurityServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'outpost-security-'));
   const crashes: unknown[] = [];
@@ -215,6 +215,7 @@ export async function startSecurityServer(
     embedded: { dataDir: join(dataDir, 'couch'), admin, port: 0 },
     log: (m) => logs.push(m),
     signInLimiter: opts.signInLimiter,
+    metricsToken: opts.metricsToken,
   });
   const adminAuth = basicAuth(admin.name, admin.password);
   const person = (name: string, password: string): Person => ({

@@ -12,6 +12,7 @@ import {
   badgeLabel,
   changedFields,
   describeDoc,
+  explainWords,
   fieldLabel,
   firstWords,
   formatValue,
@@ -110,6 +111,53 @@ describe('inbox words', () => {
     );
     expect(hlcWhen('not an hlc')).toBeNull();
     expect(hlcWhen(undefined)).toBeNull();
+  });
+});
+
+describe("explainWords: the stored sentence in the reader's words", () => {
+  it('names the time in local time and the person by name (or "you")', () => {
+    const at = '2026-11-22T09:20:00.000Z';
+    const audit = {
+      explain: 'Kept the text written last (09:20 UTC by sam); the other text is in the inbox.',
+      explainAt: at,
+      explainBy: 'sam',
+    };
+    const local = hlcWhen(hlc(20, 'dev-sam'), NOW);
+    expect(local).toBe(clockTime(at));
+    expect(explainWords(audit, NOW, 'ana')).toBe(
+      `Kept the text written last (${local} by Sam Lindqvist); the other text is in the inbox.`,
+    );
+    expect(explainWords(audit, NOW, 'sam')).toContain(`(${local} by you)`);
+    // Another day's time carries its date; an audit written before these fields stays as it is.
+    expect(explainWords(audit, new Date('2026-11-25T12:00:00Z'), 'ana')).toContain('22 Nov, ');
+    expect(explainWords({ explain: audit.explain }, NOW, 'ana')).toBe(audit.explain);
+    expect(
+      explainWords(
+        {
+          explain:
+            'This note was deleted by ben on one device while it was changed on another; kept the changed version - restore the deletion from the inbox if it should go.',
+          explainBy: 'ben',
+        },
+        NOW,
+        'ana',
+      ),
+    ).toMatch(/^This note was deleted by Ben Okafor on one device/);
+  });
+
+  it('the resolver stores the time and author its sentence names', async () => {
+    const db = memoryDb();
+    await noteConflict(db);
+    const [item] = await loadInbox(
+      createRepo(db, { user: 'ana', role: 'rep', clock: fakeHlc('dev-ana').clock }),
+      DATE,
+      NOW,
+    );
+    const audit = (await db.get(item.id)) as unknown as ConflictDoc;
+    expect(audit.explain).toBe(
+      'Kept the text written last (09:20 UTC by sam); the other text is in the inbox.',
+    );
+    expect(audit.explainAt).toBe(new Date(parseHlc(hlc(20, 'dev-sam')).wall).toISOString());
+    expect(audit.explainBy).toBe('sam');
   });
 });
 
@@ -233,8 +281,9 @@ describe('inboxEntry and loadInbox', () => {
       when: hlcWhen(hlc(20, 'dev-sam'), NOW),
       kept: { by: 'Sam Lindqvist', at: hlcWhen(hlc(20, 'dev-sam'), NOW) },
     });
+    // Stored in UTC with the user name; shown in this device's local time with the name.
     expect(entry.explain).toBe(
-      'Kept the text written last (09:20 UTC by sam); the other text is in the inbox.',
+      `Kept the text written last (${hlcWhen(hlc(20, 'dev-sam'), NOW)} by Sam Lindqvist); the other text is in the inbox.`,
     );
     expect(entry.others).toHaveLength(1);
     expect(entry.others[0]).toMatchObject({

@@ -36,10 +36,14 @@ export async function leaveToServer(
 ): Promise<boolean> {
   const live = (await readLeaves(db, docId)).filter((l) => l._deleted !== true);
   const owners = new Set(live.map((l) => l.owner));
+  const types = new Set(live.map((l) => l.type));
   // A rep's device resolving another rep's doc (an account both see) writes a merge and an audit
   // it can never push: they stay on the device, and a partial view of the leaves makes an audit
   // the server never writes (chaos: `npm run chaos -- --seed 67 --profile moving-vehicle`).
-  return owners.size > 1 || [...owners].some((owner) => !mayWrite(owner));
+  return (
+    owners.size > 1 ||
+    [...owners].some((owner) => [...types].some((type) => !mayWrite(owner, type)))
+  );
 }
 
 /**
@@ -63,7 +67,10 @@ export async function resolvePulled(
     const conflicted = Array.isArray(doc?._conflicts) && doc._conflicts.length > 0;
     const editBeatDelete = deletedPulled.has(row.id) && !row.value.deleted;
     if (!conflicted && !editBeatDelete) continue;
-    if (!mayWrite(doc?.owner) || (conflicted && (await leaveToServer(db, row.id, mayWrite)))) {
+    if (
+      !mayWrite(doc?.owner, doc?.type) ||
+      (conflicted && (await leaveToServer(db, row.id, mayWrite)))
+    ) {
       continue;
     }
     const summary = await resolveConflicts(db, row.id);

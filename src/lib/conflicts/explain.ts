@@ -1,7 +1,9 @@
 /**
  * Every sentence the conflict inbox shows is built here, from what a rule decided. The text is
  * stored in the audit doc, which every replica must write byte for byte the same: so nothing
- * here may depend on the device (no locale formatting, no local time zone). Times are HH:MM UTC.
+ * here may depend on the device (no locale formatting, no local time zone). Times are HH:MM UTC
+ * and people are user names; the audit doc also stores the time and the person a sentence names
+ * (`explainAt`, `explainBy`), so the inbox words them for its reader (ui/inbox.ts).
  */
 import { isHlc, parseHlc } from '../clock/hlc';
 
@@ -64,11 +66,20 @@ function fieldList(fields: readonly string[]): string {
   return listWords([...new Set(fields.map(fieldWord))]);
 }
 
+/** "09:42 UTC" from an ISO time (how explanations name a time). */
+export function timeOfIso(iso: string): string {
+  return `${new Date(iso).toISOString().slice(11, 16)} UTC`;
+}
+
+/** The ISO time of an HLC string, or null when it is not one. */
+export function isoOfHlc(hlc: unknown): string | null {
+  return isHlc(hlc) ? new Date(parseHlc(hlc).wall).toISOString() : null;
+}
+
 /** "09:42 UTC" from an HLC string, or null when it is not one. */
 export function timeOfHlc(hlc: unknown): string | null {
-  if (!isHlc(hlc)) return null;
-  const iso = new Date(parseHlc(hlc).wall).toISOString();
-  return `${iso.slice(11, 16)} UTC`;
+  const iso = isoOfHlc(hlc);
+  return iso ? timeOfIso(iso) : null;
 }
 
 function statusWord(status: unknown): string {

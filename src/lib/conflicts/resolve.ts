@@ -31,7 +31,7 @@ import { formatHlc, isHlc } from '../clock/hlc';
 import type { LocalDb } from '../db/pouch';
 import { canonicalJson } from '../domain/stamp';
 import { toOutpostError } from '../errors';
-import { explainEditBeatsDelete } from './explain';
+import { explainEditBeatsDelete, isoOfHlc } from './explain';
 import { md5Hex } from './hash';
 import { childRevisions, sortRevs, winningRev, type Revisions } from './revs';
 import { applyRule, withoutReserved, type Body, type Leaf, type RuleResult } from './rules';
@@ -79,6 +79,15 @@ const isObj = (v: unknown): v is Row => typeof v === 'object' && v !== null && !
 function maxHlc(values: unknown[]): string {
   const hlcs = values.filter(isHlc).sort();
   return hlcs.length > 0 ? hlcs[hlcs.length - 1] : EPOCH_HLC;
+}
+
+/** The audit fields naming the time (ISO) and the person its sentence mentions, when it does. */
+function explainFields(mentions: RuleResult['mentions']): Body {
+  const out: Body = {};
+  const at = isoOfHlc(mentions?.at);
+  if (at) out.explainAt = at;
+  if (mentions?.by) out.explainBy = mentions.by;
+  return out;
 }
 
 /** `conflict:<docId>:<first 16 hex of md5(sortedLeafRevs)>`. */
@@ -143,6 +152,7 @@ export function planResolution(live: Leaf[]): ResolutionPlan {
     docType: typeof winner.type === 'string' ? winner.type : '',
     rule: result.rule,
     explain: result.explain,
+    ...explainFields(result.mentions),
     needsReview: result.needsReview,
     reviewed: false,
     keptRev,
@@ -198,6 +208,7 @@ export function planDeletionAudit(deleted: Leaf, current: Leaf | Body): Body {
     docType: typeof current.type === 'string' ? current.type : '',
     rule: 'edit-beats-delete',
     explain: explainEditBeatsDelete(current.type, by),
+    ...explainFields({ by: by ?? undefined }),
     needsReview: true,
     reviewed: false,
     keptRev: typeof current._rev === 'string' ? current._rev : null,

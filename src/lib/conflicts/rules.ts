@@ -73,6 +73,8 @@ export interface RuleResult {
   needsReview: boolean;
   /** One plain sentence for the inbox (src/lib/conflicts/explain.ts). */
   explain: string;
+  /** The time (HLC) and the person (user name) the sentence names, if any. */
+  mentions?: { at?: string; by?: string };
   rule: RuleName;
 }
 
@@ -354,6 +356,7 @@ export const noteRule: Rule = (leaves) => {
     losers,
     needsReview: texts.size > 1,
     explain: explainMerge({ ...facts(leaves, m, losers), text }),
+    ...(text && mentionsOf(m.picks.get('text')?.clock, text.by)),
     rule: 'note-texts',
   };
 };
@@ -580,6 +583,14 @@ export const orderRule: Rule = (leaves) => {
   };
 };
 
+/** The `mentions` of a sentence naming the time `hlc` and the person `by` (when they are). */
+function mentionsOf(hlc: unknown, by: string | null): Pick<RuleResult, 'mentions'> {
+  const mentions: NonNullable<RuleResult['mentions']> = {};
+  if (typeof hlc === 'string' && timeOfHlc(hlc)) mentions.at = hlc;
+  if (by) mentions.by = by;
+  return Object.keys(mentions).length > 0 ? { mentions } : {};
+}
+
 function wholeDocLww(leaves: Leaf[]) {
   const keep = newestLeaf(ordered(leaves));
   const merged: Body = { _id: keep._id, ...withoutReserved(keep) };
@@ -594,6 +605,7 @@ export const singleWriterRule: Rule = (leaves) => {
     losers,
     needsReview: false,
     explain: explainSingleWriter(typeOf(leaves), timeOfHlc(keep.updatedAt)),
+    ...mentionsOf(keep.updatedAt, null),
     rule: 'single-writer',
   };
 };
@@ -609,6 +621,7 @@ export const unknownTypeRule: Rule = (leaves) => {
     losers,
     needsReview: losers.length > 0,
     explain: explainUnknown(keep.type, leaves.length, timeOfHlc(keep.updatedAt)),
+    ...mentionsOf(keep.updatedAt, null),
     rule: 'unknown-type',
   };
 };

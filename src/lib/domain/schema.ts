@@ -19,6 +19,7 @@ export const SCHEMA_VERSION: Record<DocType, number> = {
   inspection: 1,
   product: 1,
   order: 1,
+  device: 1,
 };
 
 type Body = Record<string, unknown>;
@@ -45,6 +46,7 @@ export const MIGRATIONS: Record<DocType, Migration[]> = {
   inspection: [{ from: 0, up: (d) => ({ answers: {}, ...d }) }],
   product: [{ from: 0, up: (d) => ({ active: true, ...d }) }],
   order: [{ from: 0, up: migrateOrderV0 }],
+  device: [{ from: 0, up: (d) => d }],
 };
 
 /** Schema version of a body: its `schema` field, or 0 when missing/invalid. */

@@ -2,6 +2,7 @@
 import type { PhotoDoc } from './photo';
 import type { InspectionDoc, TemplateDoc } from './inspection';
 import type { OrderDoc, ProductDoc } from './order';
+import type { DeviceDoc } from './device';
 
 export const DOC_TYPES = [
   'account',
@@ -15,6 +16,7 @@ export const DOC_TYPES = [
   'inspection',
   'product',
   'order',
+  'device',
 ] as const;
 export type DocType = (typeof DOC_TYPES)[number];
 
@@ -158,8 +160,12 @@ export interface ConflictDoc extends BaseDoc {
   docType: string;
   /** Name of the rule applied (src/lib/conflicts/rules.ts). */
   rule: string;
-  /** One plain sentence for the inbox. */
+  /** One plain sentence for the inbox (times in UTC, people by user name). */
   explain: string;
+  /** The time (ISO) the sentence names, for the inbox to word in local time. */
+  explainAt?: string;
+  /** The person (user name) the sentence names, for the inbox to word by display name. */
+  explainBy?: string;
   needsReview: boolean;
   reviewed: boolean;
   /** The revision written as the result (null when nothing was written). */
@@ -186,7 +192,8 @@ export type OutpostDoc =
   | TemplateDoc
   | InspectionDoc
   | ProductDoc
-  | OrderDoc;
+  | OrderDoc
+  | DeviceDoc;
 
 /** Maps a type name to its document interface. */
 export interface DocByType {
@@ -201,6 +208,7 @@ export interface DocByType {
   inspection: InspectionDoc;
   product: ProductDoc;
   order: OrderDoc;
+  device: DeviceDoc;
 }
 
 /** Fields the repo maintains; callers never set them directly. */

@@ -5,6 +5,7 @@ import { EVENT_KINDS, STOP_STATUSES, isDocType, type DocType } from './types';
 import { validatePhoto } from './photo';
 import { validateInspectionDoc, validateTemplateDoc } from './inspection';
 import { validateOrder, validateProduct } from './order';
+import { validateDevice } from './device';
 
 /** Field path -> human message. */
 export type FieldErrors = Record<string, string>;
@@ -250,6 +251,7 @@ const BY_TYPE: Record<DocType, (doc: Obj, errors: FieldErrors) => void> = {
   inspection: (doc, errors) => validateInspectionDoc(doc, errors),
   product: (doc, errors) => validateProduct(doc, errors),
   order: (doc, errors) => validateOrder(doc, errors),
+  device: (doc, errors) => validateDevice(doc, errors),
 };
 
 /** True when `value` holds arrays/objects nested deeper than `max` levels (iterative: never overflows). */

@@ -91,7 +91,7 @@ export function createStore(db: LocalDb, ctx: RepoContext): Store {
   const reference = ctx.reference ?? db;
   const dbFor = (type: DocType) => (REFERENCE_TYPES.includes(type) ? reference : db);
   const assertWritable = (type: DocType, owner: unknown) => {
-    if (!mayWrite(owner)) throw notYours(type, owner);
+    if (!mayWrite(owner, type)) throw notYours(type, owner);
   };
   const stamp = (): WriteStamp => ({
     user: ctx.user,

@@ -8,6 +8,9 @@ import type { ServerScope } from 'nano';
 import { createCouchProxy } from './couch/proxy';
 import { OutpostError } from '../errors';
 import { enrolDevice, enrolErrorResponse, parseEnrolRequest } from './enrol';
+import { requestIdOf, requestLog, silentLogger, type Logger } from './log';
+import type { EnrolmentResult, OutpostMetrics } from './ops/metrics';
+import { metricsRoute } from './ops/metrics-route';
 import type { Provisioner } from './provision/provision';
 import type { Revocations } from './revocations';
 import {
@@ -30,9 +33,13 @@ export interface AppOptions {
     provisioner: Provisioner;
     /** Revoked device names `/couch` refuses; an enrolment clears its device's name. */
     revocations?: Pick<Revocations, 'isRevoked' | 'clear'>;
+    /** `/metrics` (admins, or the operator's bearer token); without it `/metrics` is 404. */
+    metrics?: { metrics: OutpostMetrics; token?: string };
   };
   /** Limits failed sign-ins on `/api/enrol` and `/couch/_session` (default: a fresh one). */
   signInLimiter?: SignInLimiter;
+  /** Where request lines and server errors go (JSON lines; default: nowhere). */
+  logger?: Logger;
 }
 
 /** Options for {@link startServer}. */
@@ -64,7 +71,12 @@ export const appVersion: string = (
 ).version;
 
 /** Builds the express app that serves the static SPA build, its offline shell and /api. */
-export function createApp({ buildDir, couch, signInLimiter }: AppOptions): Express {
+export function createApp({
+  buildDir,
+  couch,
+  signInLimiter,
+  logger = silentLogger(),
+}: AppOptions): Express {
   const root = path.resolve(buildDir);
   const limiter = signInLimiter ?? createSignInLimiter();
   const app = express();
@@ -72,6 +84,8 @@ export function createApp({ buildDir, couch, signInLimiter }: AppOptions): Expre
   // A reverse proxy on the same host passes the client's address in X-Forwarded-For; from any
   // other peer the header is ignored (it could be forged).
   app.set('trust proxy', 'loopback');
+  app.use(requestLog(logger));
+  const metrics = couch?.metrics?.metrics;
 
   app.get('/api/health', (_req, res) => {
     res.set('Cache-Control', NO_CACHE);
@@ -102,23 +116,46 @@ export function createApp({ buildDir, couch, signInLimiter }: AppOptions): Expre
         const request = parseEnrolRequest(req.body);
         name = request.name;
         const wait = limiter.waitMs(name, address);
-        if (wait > 0) return sendTooMany(res, wait);
+        if (wait > 0) {
+          metrics?.signInRefused('enrol');
+          return sendTooMany(res, wait);
+        }
         const result = await enrolDevice(enrolDeps(), request);
         limiter.succeeded(name, address);
         couch.revocations?.clear(result.credentials.username); // enrolled again: a new secret
+        metrics?.enrolment('enrolled');
         res.status(201).json(result);
       } catch (error) {
         if (error instanceof OutpostError && error.code === 'unauthorized') {
           limiter.failed(name, address);
         }
         const { status, body } = enrolErrorResponse(error);
+        metrics?.enrolment(enrolmentResult(status));
+        if (status === 401 || status === 403) metrics?.signInRefused('enrol');
         // Server-side failures are logged with their cause (never the request body: it holds a password).
-        if (status >= 500) console.error('enrolment failed:', describeCause(error));
+        if (status >= 500) {
+          logger.error(
+            { reqId: requestIdOf(res), cause: describeCause(error) },
+            'enrolment failed',
+          );
+        }
         res.status(status).json(body);
       }
     });
   }
   app.use('/api', (req, res) => notFound(res, `no API route ${req.method} ${req.originalUrl}`));
+  if (couch?.metrics) {
+    app.get(
+      '/metrics',
+      metricsRoute({
+        metrics: couch.metrics.metrics,
+        token: couch.metrics.token,
+        couchTarget: couch.target,
+        logger,
+      }),
+    );
+  }
+  app.use('/metrics', (_req, res) => notFound(res, 'Metrics are not served here.'));
   if (couch) {
     const revocations = couch.revocations;
     const proxy = createCouchProxy(couch.target, {
@@ -127,6 +164,11 @@ export function createApp({ buildDir, couch, signInLimiter }: AppOptions): Expre
     // `POST /_session` is read first: its name is what failed sign-ins are counted by.
     const readSession = express.raw({ type: () => true, limit: SESSION_BODY_BYTES });
     app.use('/couch', (req, res, next) => {
+      if (metrics) {
+        res.on('finish', () => {
+          if (res.statusCode === 401 || res.statusCode === 429) metrics.signInRefused('couch');
+        });
+      }
       if (req.method !== 'POST' || req.path !== '/_session') {
         proxy(req, res);
         return;
@@ -197,7 +239,7 @@ export function createApp({ buildDir, couch, signInLimiter }: AppOptions): Expre
         .json(clientError(status, (error as { type?: unknown }).type));
       return;
     }
-    console.error(`${req.method} ${req.path} failed:`, (error as Error).message);
+    logger.error({ reqId: requestIdOf(res), err: (error as Error).message }, 'request failed');
     res.status(500).json({ error: 'internal_error', reason: 'The server could not answer.' });
   };
   app.use(onError);
@@ -225,6 +267,12 @@ export async function startServer({ port, host, buildDir }: ServerOptions): Prom
         server.closeAllConnections();
       })),
   };
+}
+
+/** An enrolment's answer as a metrics label. */
+function enrolmentResult(status: number): EnrolmentResult {
+  if (status === 401 || status === 403) return 'refused';
+  return status >= 500 ? 'failed' : 'invalid';
 }
 
 /** The JSON answer for a request the server could not take (status 4xx), in fixed words. */

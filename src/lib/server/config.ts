@@ -14,6 +14,23 @@ export interface ServerConfig {
   /** Whether to create the demo team and today's demo day in master. */
   demo: boolean;
   demoPassword: string;
+  /** Bearer token a Prometheus scraper may use for `/metrics` (unset: admins' credentials only). */
+  metricsToken?: string;
+  /** Least level of the JSON log lines: trace, debug, info (default), warn, error, fatal, silent. */
+  logLevel: string;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** OUTPOST_METRICS_TOKEN: long enough to resist guessing, or an error in words. */
+function metricsToken(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (value.length < 24) {
+    throw new Error(
+      'OUTPOST_METRICS_TOKEN must be at least 24 characters (try: openssl rand -base64 32).',
+    );
+  }
+  return value;
 }
 
 /** The embedded server's admin password: OUTPOST_ADMIN_PASSWORD, or one generated once and kept in the data folder. */
@@ -43,5 +60,7 @@ export function readConfig(root: string, env: NodeJS.ProcessEnv = process.env): 
     },
     demo: env.OUTPOST_DEMO ? env.OUTPOST_DEMO !== '0' : !couchUrl,
     demoPassword: env.OUTPOST_DEMO_PASSWORD ?? 'outpost-demo',
+    metricsToken: metricsToken(env.OUTPOST_METRICS_TOKEN),
+    logLevel: LOG_LEVELS.includes(env.OUTPOST_LOG_LEVEL ?? '') ? env.OUTPOST_LOG_LEVEL! : 'info',
   };
 }

@@ -8,7 +8,10 @@ import type { AddressInfo } from 'node:net';
 import Nano from 'nano';
 import { createApp } from './app';
 import { startEmbeddedCouch, type EmbeddedCouch } from './embedded/server';
-import { createAdminCouch } from './couch/admin-http';
+import { createAdminCouch, dbPath } from './couch/admin-http';
+import { silentLogger, type Logger } from './log';
+import { createMetrics, type DeviceRow, type OutpostMetrics } from './ops/metrics';
+import { OPS_DESIGN } from './ops/design';
 import { createProvisioner, type Provisioner } from './provision/provision';
 import type { SignInLimiter } from './sign-in-limiter';
 import { DEFAULT_MASTER_DB } from './provision/names';
@@ -28,9 +31,14 @@ export interface OutpostOptions {
   /** Embedded server: data folder, admin, and its own loopback port (0 = any free one). */
   embedded?: { dataDir: string; admin: { name: string; password: string }; port: number };
   masterDb?: string;
+  /** Plain messages (provisioning, router retries); default: the logger's info, else stdout. */
   log?: (message: string) => void;
   /** Limits failed sign-ins (default: one with the real clock; tests pass their own). */
   signInLimiter?: SignInLimiter;
+  /** JSON request and error lines (default: none). */
+  logger?: Logger;
+  /** The operator's bearer token for `/metrics` (admins may always use their credentials). */
+  metricsToken?: string;
 }
 
 export interface RunningOutpost {
@@ -52,6 +60,8 @@ export interface RunningOutpost {
   provisioner: Provisioner;
   /** The revoked device names the `/couch` front refuses. */
   revocations: Revocations;
+  /** What `/metrics` serves. */
+  metrics: OutpostMetrics;
   /**
    * Revokes a device (see revoke.ts): `/couch` refuses it from the start of the call, CouchDB
    * by the time it resolves. False when there is no such device.
@@ -72,7 +82,9 @@ export function splitAdminUrl(adminUrl: string): { url: string; name: string; pa
 
 /** Starts the Outpost server and resolves once it listens and master is provisioned. */
 export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost> {
-  const log = opts.log ?? ((m: string) => console.log(m));
+  const logger = opts.logger ?? silentLogger();
+  const log =
+    opts.log ?? (opts.logger ? (m: string) => logger.info(m) : (m: string) => console.log(m));
   const masterDb = opts.masterDb ?? DEFAULT_MASTER_DB;
   let embedded: EmbeddedCouch | null = null;
   let couch: { url: string; name: string; password: string };
@@ -101,7 +113,9 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     onPersonChanged: async (name, before) => router?.personChanged(name, before),
     log,
   });
+  const provisionStarted = performance.now();
   await provisioner.provisionAll();
+  const provisionSeconds = (performance.now() - provisionStarted) / 1000;
   const adminCouch = createAdminCouch({
     url: couch.url,
     admin: { name: couch.name, password: couch.password },
@@ -121,18 +135,54 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     log,
   });
   const revocations = createRevocations({ readUser: userReader(couchAdmin), log });
-  const stopWatching = watchUsers(couchAdmin, provisioner, log, (change) => {
-    void revocations.onUserChange(change);
-  });
   const resolver = startResolverWorker({
     url: `${couch.url}/${encodeURIComponent(masterDb)}`,
     admin: { name: couch.name, password: couch.password },
     log,
   });
+  const metrics = createMetrics({
+    router,
+    resolver,
+    devices: async () =>
+      (
+        await adminCouch.request<{ rows: DeviceRow[] }>(
+          'GET',
+          `${dbPath(masterDb)}/_design/${OPS_DESIGN}/_view/devices_by_seen`,
+          { query: { reduce: false } },
+        )
+      ).rows,
+    onError: (what, err) => logger.warn({ source: what, err: (err as Error).message }, 'metrics'),
+  });
+  metrics.provisionRun('all', provisionSeconds, true);
+  // Each batch of `_users` changes is a provisioning run, timed for /metrics.
+  const timedProvisioner: Provisioner = {
+    ...provisioner,
+    async usersChanged(changes) {
+      const started = performance.now();
+      let ok = false;
+      try {
+        const report = await provisioner.usersChanged(changes);
+        ok = true;
+        return report;
+      } finally {
+        metrics.provisionRun('users_changed', (performance.now() - started) / 1000, ok);
+      }
+    },
+  };
+  const stopWatching = watchUsers(couchAdmin, timedProvisioner, log, (change) => {
+    void revocations.onUserChange(change);
+  });
 
   const app = createApp({
     buildDir: opts.buildDir,
-    couch: { target: () => couch.url, admin: couchAdmin, provisioner, revocations },
+    couch: {
+      target: () => couch.url,
+      admin: couchAdmin,
+      provisioner,
+      revocations,
+      metrics: { metrics, token: opts.metricsToken },
+    },
+    logger,
     signInLimiter: opts.signInLimiter,
   });
   const server = createServer(app);
@@ -154,6 +204,7 @@ export async function startOutpost(opts: OutpostOptions): Promise<RunningOutpost
     router,
     provisioner,
     revocations,
+    metrics,
     revokeDevice: (username) =>
       revokeDevice(couchAdmin, username, { onRevoking: (name) => revocations.revoke(name) }),
     close: () =>

@@ -4,11 +4,11 @@
  * The data comes from audit docs (src/lib/conflicts/inbox.ts); nothing here reads a db.
  */
 import { isHlc, parseHlc } from '$lib/clock/hlc';
-import { fieldWord, listWords, nounOf } from '$lib/conflicts/explain';
+import { fieldWord, listWords, nounOf, timeOfIso } from '$lib/conflicts/explain';
 import type { InboxItem, InboxSection } from '$lib/conflicts/inbox';
 import { isDataField } from '$lib/conflicts/rules';
 import { canonicalJson } from '$lib/domain/stamp';
-import { STOP_STATUSES, type Address, type StopStatus } from '$lib/domain/types';
+import { STOP_STATUSES, type Address, type ConflictDoc, type StopStatus } from '$lib/domain/types';
 import { addressLine, shortDate, statusLabel, whenLabel } from './format';
 import { displayNameOf } from './session.svelte';
 
@@ -232,6 +232,27 @@ export function keptRows(others: OtherVersion[]): FieldChange[] {
   return rows;
 }
 
+/**
+ * The stored explanation in the reader's words: the time it names (stored as UTC, and in
+ * `explainAt`) in this device's local time, the person (`explainBy`) by their name, or "you".
+ */
+export function explainWords(
+  audit: Pick<ConflictDoc, 'explain' | 'explainAt' | 'explainBy'>,
+  now: Date = new Date(),
+  viewer: string | null = null,
+): string {
+  let text = audit.explain;
+  const at = audit.explainAt;
+  if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) {
+    text = text.replace(timeOfIso(at), whenLabel(at, now));
+  }
+  const by = audit.explainBy;
+  if (typeof by === 'string' && by) {
+    text = text.replace(`by ${by}`, `by ${by === viewer ? 'you' : displayNameOf(by)}`);
+  }
+  return text;
+}
+
 /** What an item is about: its kind, a human title and a second line. */
 export function describeDoc(
   docType: string,
@@ -309,7 +330,7 @@ export function inboxEntry(
     title,
     detail,
     ownerName: audit.owner && audit.owner !== user ? displayNameOf(audit.owner) : null,
-    explain: audit.explain,
+    explain: explainWords(audit, now, user),
     when: hlcWhen(audit.updatedAt, now),
     kept: kept ? versionMeta(kept, now, user) : null,
     others: losers.map((l) => ({

@@ -9,6 +9,9 @@ import { onWorkerSyncNow, requestBackgroundPush, waitsForNetwork } from './backg
 import type { Hlc } from '$lib/clock/hlc';
 import type { LocalDb } from '$lib/db/pouch';
 import { createPullResolver, writerFor } from '$lib/conflicts/device';
+import { needsReviewCount } from '$lib/conflicts/inbox';
+import { startDeviceStatus } from '$lib/device/status-writer';
+import type { DeviceStorage } from '$lib/domain/device';
 import {
   attachSyncTriggers,
   electLeader,
@@ -52,6 +55,16 @@ export interface DeviceSyncOptions {
     request(): void;
     onSyncNow(handler: () => void): () => void;
   } | null;
+  /**
+   * What the device's status doc says about it (src/lib/device): written by the leader tab
+   * while it syncs. Omitted: no status doc.
+   */
+  deviceStatus?: {
+    label: string;
+    appVersion: string;
+    build?: string;
+    readStorage(): Promise<DeviceStorage | null>;
+  };
 }
 
 const browserBackground = {
@@ -190,6 +203,20 @@ export class DeviceSync {
     });
     this.#controller = controller;
     this.#cleanups.push(controller.subscribe((status) => this.#leadership.publishStatus(status)));
+    const about = this.#opts.deviceStatus;
+    if (about) {
+      const writer = startDeviceStatus({
+        ...about,
+        db,
+        user: enrolment.person.name,
+        deviceUser: enrolment.credentials.username,
+        clock,
+        openConflicts: () => needsReviewCount(db, { owners: [enrolment.person.name] }),
+        log: (message) => console.warn(message),
+      });
+      const unsubscribe = controller.subscribe((status) => writer.update(status));
+      this.#cleanups.push(() => (unsubscribe(), writer.stop()));
+    }
     const background =
       this.#opts.background === undefined ? browserBackground : this.#opts.background;
     let asked = false;

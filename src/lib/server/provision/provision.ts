@@ -10,6 +10,7 @@ import { REFERENCE_TYPES, type OutpostPerson } from '../../domain/routing';
 import { canonicalJson } from '../../domain/stamp';
 import { forEachLimited } from '../router/limit';
 import { routerDesignDoc } from '../router/design';
+import { opsDesignDoc } from '../ops/design';
 import { MANGO_INDEXES, outpostDesignDoc } from './design';
 import { isDeviceUser, ownerRole, referenceDbName, userDbName } from './names';
 import { createPeople, personFromUserDoc, samePerson, type People } from './people';
@@ -286,6 +287,7 @@ export function createProvisioner(opts: ProvisionerOptions) {
       );
       await upsert(masterDb, outpostDesignDoc(null), report);
       await upsert(masterDb, routerDesignDoc(), report);
+      await upsert(masterDb, opsDesignDoc(), report);
       await ensureIndexes(masterDb);
       await ensureDb(opts.routerDb, report);
       await ensureSecurity(

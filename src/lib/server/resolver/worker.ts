@@ -11,9 +11,20 @@ import { createBackoff } from '../../sync/backoff';
 
 const CHECKPOINT_ID = '_local/outpost-resolver';
 
+/** What the worker did since it started (for metrics). */
+export interface ResolverStats {
+  /** Conflicts resolved (docs with two or more live leaves). */
+  resolved: number;
+  /** Of those and of deletions that lost to an edit, how many went to a person's review. */
+  needsReview: number;
+  /** Audit docs written (one per resolved conflict, one per deletion that lost). */
+  audits: number;
+}
+
 export interface ResolverWorker {
   /** Resolves once every change seen so far has been handled (for tests and shutdown). */
   idle(): Promise<void>;
+  stats(): ResolverStats;
   stop(): Promise<void>;
 }
 
@@ -35,6 +46,7 @@ export function startResolverWorker(opts: {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let latestSeq: string | number | null = null;
   let savedAt = 0;
+  const stats: ResolverStats = { resolved: 0, needsReview: 0, audits: 0 };
 
   async function readCheckpoint(): Promise<string | number> {
     try {
@@ -55,6 +67,10 @@ export function startResolverWorker(opts: {
       .then(async () => {
         if (ids.length > 0) {
           const result = await resolveAll(db, { docIds: ids });
+          stats.resolved += result.resolved;
+          stats.needsReview += result.needsReview;
+          for (const s of result.summaries)
+            stats.audits += (s.auditId ? 1 : 0) + s.deletionAuditIds.length;
           if (result.resolved + result.deletions > 0) {
             log(
               `resolver: ${result.resolved} conflicts resolved, ${result.needsReview} need review`,
@@ -99,6 +115,7 @@ export function startResolverWorker(opts: {
   void follow();
   return {
     idle: () => work,
+    stats: () => ({ ...stats }),
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

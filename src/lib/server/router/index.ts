@@ -18,6 +18,7 @@ import type { People } from '../provision/people';
 import { createCheckpoints, type Checkpoints } from './checkpoints';
 import { backfill, routeRows, type ChangeRow, type RouteContext } from './down';
 import { createEchoSet } from './echo';
+import { createLagTracker, createPauseGate, type RouterLag } from './lag';
 import { forEachLimited } from './limit';
 import { catchUp, upKey, type UpContext } from './up';
 
@@ -69,6 +70,11 @@ export interface ChangeRouter {
    */
   idle(timeoutMs?: number): Promise<void>;
   stats(): RouterStats;
+  /** How far behind each direction is (lag.ts): one db info request per direction's dbs. */
+  lag(): Promise<RouterLag>;
+  /** Holds copying in both directions (the feeds are still read); for tests and upkeep. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -123,6 +129,8 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
     }
     return known.dbs;
   };
+  const lagTracker = createLagTracker(couch, masterDb);
+  const gate = createPauseGate();
 
   /** Records what a down batch wrote, so the up direction does not read it back. */
   function noteDown(written: Map<string, { id: string; rev: string }[]>) {
@@ -157,13 +165,16 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
             signal: abort.signal,
           },
         );
+        const readAt = Date.now();
         if (res.results.length) {
+          await gate.wait(abort.signal);
           downBusy = true;
           const routed = await routeRows(routeCtx, res.results);
           stats.routedDocs += routed.routed;
           noteDown(routed.written);
         }
         downSeq = String(res.last_seq);
+        if (res.results.length < batchSize) lagTracker.downCaughtUp(readAt);
         // Saved when the feed went quiet, and every few seconds under load.
         if (
           downSeq !== saved &&
@@ -215,6 +226,7 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
   function touch(db: string) {
     if (!userDbs().has(db)) return;
     dirty.add(db);
+    lagTracker.dirty(db);
     stats.pendingDbs = dirty.size + running.size;
     if (!pumping) {
       pumping = true;
@@ -259,9 +271,11 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
       await forEachLimited(batch, concurrency, async (db) => {
         running.add(db);
         try {
+          await gate.wait(abort.signal);
           await catchUpOne(db);
         } finally {
           running.delete(db);
+          if (!dirty.has(db)) lagTracker.clean(db);
           stats.pendingDbs = dirty.size + running.size;
         }
       });
@@ -359,6 +373,14 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
       }
     },
     stats: () => ({ ...stats }),
+    lag: () =>
+      lagTracker.measure({
+        downSeq,
+        pendingDbs: [...new Set([...dirty, ...running])],
+        upSeq: async (db) => seqs.get(db) ?? (await checkpoints.read(upKey(db))) ?? '0',
+      }),
+    pause: () => gate.pause(),
+    resume: () => gate.resume(),
     async stop() {
       abort.abort();
       await Promise.all([down, up, pump.catch(() => undefined)]);
