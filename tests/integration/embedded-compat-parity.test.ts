@@ -160,6 +160,11 @@ describe('CouchDB parity: welcome document and _changes filters', () => {
 
   it('GET /db/_changes?filter=_view&view=x - 400: the view must be <ddoc>/<view>', async () => {
     const r = await changes('filter=_view&view=justaname');
+    if (couch.real) {
+      // CouchDB 3.4.3 itself crashes on this one (500 case_clause); the embedded server says why.
+      expect([r.status, r.body.error]).toEqual([500, 'case_clause']);
+      return;
+    }
     expect(r).toEqual({
       status: 400,
       body: { error: 'bad_request', reason: '`view` must be of the form `designname/viewname`' },
@@ -191,9 +196,16 @@ describe('CouchDB parity: welcome document and _changes filters', () => {
     }
     for (const [selector, reason] of cases) {
       const r = await changes('filter=_selector', { selector });
-      expect({ selector, answer: r }).toEqual({
+      // CouchDB prints a bad argument as an Erlang term (`<<"rep1">>`), the embedded server as
+      // JSON (a listed difference): on CouchDB only the words before it are compared.
+      const words = (text: unknown) =>
+        couch.real && typeof text === 'string' ? text.replace(/: .*$/, '') : text;
+      expect({
         selector,
-        answer: { status: 400, body: { error: 'bad_request', reason } },
+        answer: { ...r, body: { ...r.body, reason: words(r.body.reason) } },
+      }).toEqual({
+        selector,
+        answer: { status: 400, body: { error: 'bad_request', reason: words(reason) } },
       });
     }
     expect((await couch.as(null, 'GET', '/_up')).status).toBe(200);
