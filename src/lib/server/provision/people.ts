@@ -61,7 +61,7 @@ export function createPeople(initial: Iterable<OutpostPerson> = []): People {
   };
 }
 
-/** Samples two people as equal when role and team match. */
+/** True when a person's role and team are the same before and after a change. */
 export function samePerson(a: OutpostPerson | undefined, b: OutpostPerson | null): boolean {
   return !!a && !!b && a.role === b.role && a.team === b.team;
 }

@@ -304,9 +304,6 @@ export function createProvisioner(opts: ProvisionerOptions) {
     /** Provisions one person (and the team they joined or left); a sign-in calls this. */
     ensurePerson: (person: OutpostPerson) => apply([{ name: person.name, person }]),
 
-    /** Creates or updates a team's reference db for the people known now. */
-    ensureReference: (team: string) => onePerPerson(`team:${team}`, () => provisionReference(team)),
-
     /**
      * Follows a batch of `_users` changes: provisions the people in it, forgets those who left
      * (their dbs are kept), updates the teams they joined or left. Device users provision nothing.
@@ -339,8 +336,6 @@ export function createProvisioner(opts: ProvisionerOptions) {
       }
       return report;
     },
-
-    listPeople,
   };
 }
 
