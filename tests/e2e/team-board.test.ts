@@ -109,7 +109,9 @@ describe('team board: live, offline, stale devices (full server, Chromium)', () 
     await anaCard(s).locator('[data-current]').waitFor();
     expect(await anaCard(s).locator('[data-timeline] [data-row="ongoing"]').count()).toBe(1);
 
-    // Ana goes offline, then Sam: his board keeps what it had and says how old it is.
+    // Ana goes offline, then Sam: his board keeps what it had and says how old it is. (Sam is
+    // offline while his clock moves: online, the session clock would learn the server's time
+    // from the next response and correct the jump away, as it should.)
     await ana.context.setOffline(true);
     await badgeSays(a, /Offline/);
     await sam.context.setOffline(true);
