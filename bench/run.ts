@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchCatalogueSearch } from './catalogue-search';
 import { benchConsistencyCheck } from './consistency-check';
+import { benchBoard, boardRow } from './board';
 import { benchBrowserRouteQuery, benchCheckInTap, benchShellSize, buildApp } from './browser';
 import { benchEditLatency } from './edit-latency';
 import { benchFirstSync } from './first-sync';
@@ -16,6 +17,7 @@ import { benchResolveConflicts } from './resolve-conflicts';
 import { benchRouteQuery } from './route-query';
 import { benchSyncThroughput } from './sync-throughput';
 import { benchPhotoBacklog, benchPhotoCompression, photoRows } from './photos';
+import { benchStatusBytes, statusBytesRow } from './status-bytes';
 
 async function main() {
   const started = new Date().toISOString();
@@ -52,6 +54,10 @@ async function main() {
   console.log(photoCompression);
   const photoBacklog = await benchPhotoBacklog();
   console.log(photoBacklog);
+  const board = await benchBoard();
+  console.log(board);
+  const statusBytes = await benchStatusBytes();
+  console.log(statusBytes);
   const lines = [
     '# Performance',
     '',
@@ -78,6 +84,8 @@ async function main() {
     `| ${inspection.name}: repo.saveAnswers after each pause in typing, then submit (memory adapter, node) | ${inspection.docs} docs of a demo day, fridge check with 5 answers, ${inspection.saves} saves; ${inspection.signatureBytes} B signature PNG attached before submit | save p50 ${inspection.p50Ms} ms, **p95 ${inspection.p95Ms} ms**; submit (all steps validated) ${inspection.submitMs} ms | p95 < 16 ms (one frame): ${inspection.p95Ms < 16 ? 'met' : 'NOT MET'} |`,
     ...photoRows(photoCompression, photoBacklog),
     ...scaleRows(scale),
+    boardRow(board),
+    statusBytesRow(statusBytes),
     '',
     "The second push row is PouchDB's own replicator with its defaults, for comparison.",
     'Ratios are measured side by side in this one run; the machine is shared and noisy.',

@@ -211,12 +211,13 @@ describe('two devices: rep offline, supervisor reassigns, live sync (full server
     await s.screenshot({ path: screenshotPath('sync-4-team-reassign') });
     await row.getByRole('button', { name: 'Reassign' }).click();
     await s.getByText('Stop #10 moved to Ben Okafor').waitFor();
+    // Ben's stops (drawn when opened) now list it.
+    await s.locator('[data-rep="ben"] summary').click();
     await s
       .locator(`[data-rep="ben"] li[data-stop="${reassigned}"]`)
       .waitFor({ state: 'attached' });
     await s.locator('[data-rep="ana"]').getByText('0 of 19 done').waitFor();
     // And moves ben's last stop to tomorrow: it leaves today's team view.
-    await s.locator('[data-rep="ben"] summary').click();
     const benLast = s.locator(`li[data-stop="stop:demo-${server.date}-ben-20"]`);
     await benLast.getByRole('button', { name: 'Reschedule' }).click();
     const dateField = benLast.getByLabel('Move stop 20 to');
@@ -278,7 +279,10 @@ describe('two devices: rep offline, supervisor reassigns, live sync (full server
     });
     // ...and, from there, the supervisor's screen.
     await s.getByRole('link', { name: '‹ Today' }).click();
-    await s.locator('[data-rep="ana"]').getByText('3 checked in').waitFor({ timeout: 30_000 });
+    await s
+      .locator('[data-rep="ana"] .counts')
+      .getByText('3 checked in')
+      .waitFor({ timeout: 30_000 });
 
     // The badge opens the Sync page.
     await badge(a).click();

@@ -39,6 +39,7 @@ export default function setup(project: TestProject): () => void {
     OUTPOST_ADMIN_PASSWORD: `scan-admin-pw-${token}`,
     COUCHDB_URL: `http://scancouch${token}:scan-couch-pw-${token}@couch-${token}.invalid:5984`,
     OUTPOST_DEMO_PASSWORD: `scan-demo-pw-${token}`,
+    OUTPOST_METRICS_TOKEN: `scan-metrics-token-${token}-0123456789`,
   };
   try {
     for (const entry of SOURCES) {

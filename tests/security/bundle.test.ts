@@ -60,6 +60,7 @@ describe('vite build -> the client bundle in build/', () => {
     ["COUCHDB_URL's admin password", decodeURIComponent(couch.password)],
     ["COUCHDB_URL's host", couch.hostname],
     ['the OUTPOST_DEMO_PASSWORD value', secrets.OUTPOST_DEMO_PASSWORD],
+    ['the OUTPOST_METRICS_TOKEN value', secrets.OUTPOST_METRICS_TOKEN],
   ];
   it.each(values)('build/** holds no %s', (_what, value) => {
     expect(findIn(files, bundle.dir, value)).toEqual([]);
@@ -81,6 +82,10 @@ describe('vite build -> the client bundle in build/', () => {
     ],
     ['admin plumbing (couchAdmin, adminAuthorization)', /couchAdmin|adminAuthorization/],
     ['node built-ins (node:fs, child_process, leveldown)', /node:fs|child_process|leveldown/],
+    [
+      'the metrics and log libraries (prom-client, pino)',
+      /prom-client|pino-std-serializers|OUTPOST_METRICS_TOKEN/,
+    ],
   ];
   it.each(names)('build/** holds no %s', (_what, pattern) => {
     expect(findIn(files, bundle.dir, pattern)).toEqual([]);

@@ -170,22 +170,22 @@ describe('when a status is worth a revision', () => {
   it('writes nothing when nothing changed, until the heartbeat after a sync', () => {
     const same = facts({ seenAt: new Date(at(5)).toISOString() });
     expect(decideStatusWrite(prev, same, at(5), T0).kind).toBe('skip');
-    // 15 minutes later with no sync since: still nothing (a silent device says nothing new).
-    expect(decideStatusWrite(prev, same, at(16), T0).kind).toBe('skip');
-    const synced = facts({ lastSyncAt: new Date(at(14)).toISOString() });
-    expect(decideStatusWrite(prev, synced, at(14), T0)).toEqual({
+    // 45 minutes later with no sync since: still nothing (a silent device says nothing new).
+    expect(decideStatusWrite(prev, same, at(46), T0).kind).toBe('skip');
+    const synced = facts({ lastSyncAt: new Date(at(44)).toISOString() });
+    expect(decideStatusWrite(prev, synced, at(44), T0)).toEqual({
       kind: 'skip',
-      nextHeartbeatAt: at(15),
+      nextHeartbeatAt: at(45),
     });
-    expect(decideStatusWrite(prev, synced, at(16), T0)).toEqual({ kind: 'write' });
+    expect(decideStatusWrite(prev, synced, at(46), T0)).toEqual({ kind: 'write' });
   });
 
   it('writes a change people act on, but at most every few minutes', () => {
     const busy = facts({ pending: 3 });
-    expect(decideStatusWrite(prev, busy, at(1), T0)).toEqual({ kind: 'wait', at: at(3) });
-    expect(decideStatusWrite(prev, busy, at(3), T0)).toEqual({ kind: 'write' });
+    expect(decideStatusWrite(prev, busy, at(1), T0)).toEqual({ kind: 'wait', at: at(5) });
+    expect(decideStatusWrite(prev, busy, at(5), T0)).toEqual({ kind: 'write' });
     // After a restart the stored last-seen time stands in for the last write.
-    expect(decideStatusWrite(prev, busy, at(2), null)).toEqual({ kind: 'wait', at: at(3) });
+    expect(decideStatusWrite(prev, busy, at(2), null)).toEqual({ kind: 'wait', at: at(5) });
   });
 
   it('ignores drift: storage by a few KB, the clock by a second, a problem reworded', () => {
@@ -205,10 +205,11 @@ describe('when a status is worth a revision', () => {
     expect(materialChange(stored, { ...base, appVersion: '0.2.0' })).toBe(true);
   });
 
-  it('sees storage move: kept or not, a tenth of the usage, the quota', () => {
+  it('sees storage move: kept or not, five points of the quota used, the quota', () => {
     const s = { usage: 100 * 1024 * 1024, quota: 1024 ** 3, persisted: true };
-    expect(storageMoved(s, { ...s, usage: s.usage * 1.05 })).toBe(false);
-    expect(storageMoved(s, { ...s, usage: s.usage * 1.2 })).toBe(true);
+    // A day of photos (+30 MB of 1 GB) is no news; +60 MB is.
+    expect(storageMoved(s, { ...s, usage: s.usage + 30 * 1024 * 1024 })).toBe(false);
+    expect(storageMoved(s, { ...s, usage: s.usage + 60 * 1024 * 1024 })).toBe(true);
     expect(storageMoved(s, { ...s, persisted: false })).toBe(true);
     expect(storageMoved(s, { ...s, quota: s.quota / 2 })).toBe(true);
     expect(storageMoved(s, null)).toBe(true);
@@ -309,7 +310,7 @@ describe('the status writer on a local db', () => {
     expect(await writer.check()).toBe(true);
     // The push lane picks up the status doc itself, then confirms it.
     writer.update(syncStatus({ pending: 1, state: 'syncing', pushing: true }));
-    wall.advance(10 * MIN);
+    wall.advance(30 * MIN);
     expect(await writer.check()).toBe(false);
     writer.update(syncStatus({ pending: 0 }));
     expect(await writer.check()).toBe(false);
@@ -330,9 +331,9 @@ describe('the status writer on a local db', () => {
     writer.update(
       syncStatus({ pending: 4, state: 'error', lastError: { code: 'internal', message: 'x' } }),
     );
-    expect(await writer.check()).toBe(false); // too soon: waits for 3 min after the last write
-    expect(timers.due()).toBe(2 * MIN);
-    wall.advance(2 * MIN);
+    expect(await writer.check()).toBe(false); // too soon: waits for 5 min after the last write
+    expect(timers.due()).toBe(4 * MIN);
+    wall.advance(4 * MIN);
     timers.fire();
     await expect.poll(revs).toBe(2);
     const doc = (await db.get('device:ana~dev-1')) as unknown as DeviceDoc;
@@ -345,16 +346,39 @@ describe('the status writer on a local db', () => {
     expect(await revs()).toBe(2);
   });
 
-  it('beats the heart every 15 minutes while sync works', async () => {
+  it('beats the heart every 45 minutes while sync works', async () => {
     const { wall, timers, writer, revs } = setup();
     writer.update(syncStatus());
     await writer.check();
-    expect(timers.due()).toBe(15 * MIN);
-    wall.advance(15 * MIN);
-    writer.update(syncStatus({ lastSuccessAt: new Date(T0 + 14 * MIN).toISOString() }));
+    expect(timers.due()).toBe(45 * MIN);
+    wall.advance(45 * MIN);
+    writer.update(syncStatus({ lastSuccessAt: new Date(T0 + 44 * MIN).toISOString() }));
     timers.fire();
     await expect.poll(revs).toBe(2);
     writer.stop();
     expect(timers.due()).toBeNull();
+  });
+
+  it("skips the heartbeat while the device's other writes reach the server", async () => {
+    const { wall, timers, writer, revs } = setup();
+    writer.update(syncStatus());
+    await writer.check(); // pushes count from here: the status itself is the first
+    writer.update(syncStatus({ docsPushed: 1 }));
+    // 30 minutes on, a check-in goes up: the board sees it, the device was heard.
+    wall.advance(30 * MIN);
+    writer.update(syncStatus({ pending: 1, state: 'syncing' }));
+    writer.update(
+      syncStatus({ docsPushed: 3, lastSuccessAt: new Date(T0 + 30 * MIN).toISOString() }),
+    );
+    wall.advance(15 * MIN);
+    timers.fire(); // the heartbeat that was due 45 min after the write
+    expect(await writer.check()).toBe(false);
+    expect(await revs()).toBe(1);
+    // 45 minutes after it was last heard, with nothing else going up: the heartbeat.
+    wall.advance(30 * MIN);
+    writer.update(
+      syncStatus({ docsPushed: 3, lastSuccessAt: new Date(T0 + 70 * MIN).toISOString() }),
+    );
+    expect(await writer.check()).toBe(true);
   });
 });

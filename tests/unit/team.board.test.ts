@@ -86,8 +86,11 @@ describe('the board model', () => {
     expect(ana.next?.stop._id).toBe('stop:a3');
     expect(ana.lastCheckIn).toBe(iso('09:05'));
     expect(ana.started).toBe(true);
-    expect(ana.devices.map((d) => d.deviceId)).toEqual(['dev-2', 'dev-1']);
-    expect(board.view('sam')).toMatchObject({ stops: [], devices: [{ deviceId: 'dev-9' }] });
+    expect(ana.devices.map((d) => d.doc.deviceId)).toEqual(['dev-2', 'dev-1']);
+    expect(board.view('sam')).toMatchObject({
+      stops: [],
+      devices: [{ doc: { deviceId: 'dev-9' } }],
+    });
     expect(board.missingAccounts().sort()).toEqual(['account:a3', 'account:b1']);
   });
 
@@ -107,7 +110,7 @@ describe('the board model', () => {
     expect(board.apply({ ...stop('a1', 2, 'ben'), date: '2026-11-25' })).toEqual(new Set(['ben']));
     // A device status update, then its deletion.
     expect(board.apply(device('ben', 'dev-b', { pending: 4 }))).toEqual(new Set(['ben']));
-    expect(board.view('ben')!.devices[0].pending).toBe(4);
+    expect(board.view('ben')!.devices[0].doc.pending).toBe(4);
     board.apply({ _id: 'device:ben~dev-b', _deleted: true });
     expect(board.view('ben')!.devices).toEqual([]);
     // An account rename reaches the reps with a stop there; other docs touch nobody.
@@ -166,27 +169,42 @@ describe('board words', () => {
     expect(durationLabel(72 * 60 * MIN)).toBe('3 days');
   });
 
-  it('flags a device not synced for an hour only while its day is in progress', () => {
+  it('flags a device not synced for 90 minutes only while its day is in progress', () => {
     const board = createBoard(DATE);
     board.load([
       stop('a1', 1, 'ana', ['09:00', '10:00']),
       stop('a2', 2, 'ana', ['10:00', '11:00']),
     ]);
     const ana = board.view('ana')!;
-    const d = device('ana', 'dev-1', { lastSyncAt: iso('08:00'), seenAt: iso('08:00') });
+    const d = device('ana', 'dev-1', { lastSyncAt: iso('07:30'), seenAt: iso('07:30') });
     // 08:50: the day has not begun and nothing was checked in: no flag.
     expect(dayInProgress(ana, DATE, at('08:50'))).toBe(false);
     expect(deviceNotes(d, at('08:50'), { inProgress: false })).toEqual([]);
-    // 09:10: under way, synced 70 min ago: flagged.
+    // 09:10: under way, synced 100 min ago: flagged.
     expect(dayInProgress(ana, DATE, at('09:10'))).toBe(true);
     expect(deviceNotes(d, at('09:10'), { inProgress: true })).toEqual([
-      { kind: 'stale', tone: 'attention', text: 'Not synced for 1 h 10 min' },
+      { kind: 'stale', tone: 'attention', text: 'Not synced for 1 h 40 min' },
     ]);
     expect(deviceNotes(d, at('08:59'), { inProgress: true })).toEqual([]);
+    // A check-in it stamped at 09:00 reached the board: it synced since, no flag.
+    expect(deviceNotes(d, at('09:10'), { inProgress: true, activityAt: at('09:00') })).toEqual([]);
     // Everything done: not in progress any more.
     board.apply({ ...stop('a1', 1, 'ana'), status: 'done' as const });
     board.apply({ ...stop('a2', 2, 'ana'), status: 'skipped' as const });
     expect(dayInProgress(board.view('ana')!, DATE, at('10:30'))).toBe(false);
+  });
+
+  it("reads a device's own writes as signs of life", () => {
+    const board = createBoard(DATE);
+    board.load([stop('a1', 1, 'ana'), device('ana', 'dev-1')]);
+    expect(board.view('ana')!.devices[0].activityAt).toBeNull();
+    const event = {
+      ...checkIn('a1', '09:05'),
+      deviceId: 'dev-1',
+      updatedAt: `${String(at('09:05')).padStart(15, '0')}-000000-dev-1`,
+    };
+    expect(board.apply(event)).toEqual(new Set(['ana']));
+    expect(board.view('ana')!.devices[0].activityAt).toBe(at('09:05'));
   });
 
   it('names problems, storage, versions and clocks', () => {
@@ -256,7 +274,7 @@ describe('the board follows a local db', () => {
     });
     await db.put(device('ana', 'dev-a', { pending: 2 }) as never);
     await expect.poll(() => updates.at(-1)).toEqual(['ana']);
-    expect(feed.model.view('ana')!.devices[0].pending).toBe(2);
+    expect(feed.model.view('ana')!.devices[0].doc.pending).toBe(2);
     // The account of a stop added later is read when it is missing.
     await db.put(accountDoc('b1', { name: 'Hill Stores' }) as never);
     await expect.poll(() => feed.model.view('ben')!.stops[0].accountName).toBe('Hill Stores');

@@ -6,22 +6,37 @@ import type { DeviceDoc } from '../domain/device';
 
 export type DeviceHealth = 'problem' | 'storage' | 'stale' | 'ok';
 
-/** A device that has not synced for this long is stale (default 1 hour). */
-export const STALE_AFTER_MS = 60 * 60_000;
+/**
+ * A device that has not synced for this long is stale (default 90 min: two missed heartbeats of
+ * the status writer, src/lib/device/status.ts).
+ */
+export const STALE_AFTER_MS = 90 * 60_000;
 /** Storage this full (of the browser's quota) is running out. */
 export const STORAGE_LOW_SHARE = 0.9;
 
 type Status = Pick<DeviceDoc, 'lastSyncAt' | 'seenAt' | 'problem' | 'storage'>;
 
-/** When the device last synced (ms), or last said anything; NaN when unknown. */
-export function lastSyncTime(doc: Pick<Status, 'lastSyncAt' | 'seenAt'>): number {
+/**
+ * When the device last synced (ms): its status says so, or it wrote something that came
+ * through since (`activityAt`, ms: a check-in it stamped); NaN when unknown.
+ */
+export function lastSyncTime(
+  doc: Pick<Status, 'lastSyncAt' | 'seenAt'>,
+  activityAt: number | null = null,
+): number {
   const synced = doc.lastSyncAt ? Date.parse(doc.lastSyncAt) : NaN;
-  return Number.isFinite(synced) ? synced : Date.parse(doc.seenAt);
+  const own = Number.isFinite(synced) ? synced : Date.parse(doc.seenAt);
+  return activityAt !== null && (!Number.isFinite(own) || activityAt > own) ? activityAt : own;
 }
 
 /** True when the device has not synced for `staleAfterMs` at corrected time `now`. */
-export function isStale(doc: Status, now: number, staleAfterMs = STALE_AFTER_MS): boolean {
-  const t = lastSyncTime(doc);
+export function isStale(
+  doc: Status,
+  now: number,
+  staleAfterMs = STALE_AFTER_MS,
+  activityAt: number | null = null,
+): boolean {
+  const t = lastSyncTime(doc, activityAt);
   return !Number.isFinite(t) || now - t >= staleAfterMs;
 }
 

@@ -114,6 +114,12 @@ export function startDeviceStatus(opts: DeviceStatusOptions): DeviceStatusWriter
    * or every status written while a push fails would count the one before it.
    */
   let ownPending = false;
+  /**
+   * Other writes of this device reaching the server show it alive on the board: when the push
+   * count goes past what our own status accounts for and nothing waits, it was heard.
+   */
+  let heardAt: number | null = null;
+  let accountedPushes = 0;
   let running: Promise<boolean> | null = null;
   let stopped = false;
   const wall = () => opts.clock.deviceNow();
@@ -182,7 +188,7 @@ export function startDeviceStatus(opts: DeviceStatusOptions): DeviceStatusWriter
     const now = opts.clock.correctedNow();
     const prev = await read();
     const next = await facts(s, now);
-    const decision = decideStatusWrite(prev, next, now, lastWriteAt, timing);
+    const decision = decideStatusWrite(prev, next, now, lastWriteAt, timing, heardAt);
     if (decision.kind === 'wait') {
       scheduleAt(t + decision.at - now, true);
       return false;
@@ -199,6 +205,7 @@ export function startDeviceStatus(opts: DeviceStatusOptions): DeviceStatusWriter
     await opts.db.put(doc as unknown as PouchDB.Core.PutDocument<Record<string, unknown>>);
     lastWriteAt = now;
     ownPending = true;
+    accountedPushes = s.docsPushed + 1;
     scheduleAt(t + timing.refreshMs, true);
     return true;
   }
@@ -219,6 +226,10 @@ export function startDeviceStatus(opts: DeviceStatusOptions): DeviceStatusWriter
       const before = status;
       status = next;
       if (next.pending === 0) ownPending = false;
+      if (next.docsPushed > accountedPushes && next.pending === 0 && reachable(next)) {
+        heardAt = opts.clock.correctedNow();
+        accountedPushes = next.docsPushed;
+      }
       // A new pending count must hold still before it is told (a check-in's 1 goes back to 0
       // within a second online); the lanes going busy and idle again is no news.
       if (before && before.pending !== next.pending) changedAt = wall();

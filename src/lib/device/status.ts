@@ -24,27 +24,38 @@ export interface DeviceFacts {
 
 /** How often a status is written (ms). */
 export interface StatusTiming {
-  /** Least time between two writes (default 3 min): "at most every few minutes". */
+  /** Least time between two writes (default 5 min): "at most every few minutes". */
   minIntervalMs: number;
-  /** A heartbeat while sync works and nothing else changed (default 15 min). */
+  /** A heartbeat while sync works and nothing else changed (default 45 min). */
   refreshMs: number;
 }
 
+/**
+ * Every status revision costs a push round (its body, the checkpoint, the pull's notice: about
+ * 5 KB on the wire, bench/status-bytes.ts) and one more entry in the history every later push
+ * of the doc carries: so few, and the board reads a device's other writes as signs of life too.
+ */
 export const DEFAULT_STATUS_TIMING: StatusTiming = {
-  minIntervalMs: 3 * 60_000,
-  refreshMs: 15 * 60_000,
+  minIntervalMs: 5 * 60_000,
+  refreshMs: 45 * 60_000,
 };
 
-const MB = 1024 * 1024;
 /** Clock offsets closer than this are the same (the Date header has one-second steps). */
 const OFFSET_STEP_MS = 5000;
+/** Storage shares (of the quota) closer than this are the same. */
+const SHARE_STEP = 0.05;
 
-/** True when storage moved enough to matter: kept or not, a tenth of the usage, or the quota. */
+const share = (s: DeviceStorage) => (s.quota > 0 ? s.usage / s.quota : 0);
+
+/**
+ * True when storage moved enough to matter for running out: kept or not, the quota by a tenth,
+ * or the share used by five points (a day's photos move a 2 GB quota by less than one).
+ */
 export function storageMoved(a: DeviceStorage | null, b: DeviceStorage | null): boolean {
   if (!a || !b) return a !== b;
   if (a.persisted !== b.persisted) return true;
   if (Math.abs(a.quota - b.quota) > 0.1 * Math.max(a.quota, b.quota)) return true;
-  return Math.abs(a.usage - b.usage) > Math.max(MB, 0.1 * a.usage);
+  return Math.abs(share(a) - share(b)) >= SHARE_STEP;
 }
 
 /**
@@ -75,8 +86,9 @@ const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
 /**
  * Decides whether to write `next` over `prev` (null: none yet) at corrected time `now`, the
- * last write of this device having been at `lastWriteAt` (ms, corrected; null: unknown, then
- * the stored `seenAt` counts).
+ * last status write of this device having been at `lastWriteAt` (ms, corrected; null: unknown,
+ * then the stored `seenAt` counts). `heardAt` (ms) is when other writes of this device last
+ * reached the server: the board sees those too, so they put the heartbeat off.
  */
 export function decideStatusWrite(
   prev: Partial<DeviceDoc> | null,
@@ -84,6 +96,7 @@ export function decideStatusWrite(
   now: number,
   lastWriteAt: number | null,
   timing: StatusTiming = DEFAULT_STATUS_TIMING,
+  heardAt: number | null = null,
 ): StatusDecision {
   if (!prev) return { kind: 'write' };
   const wroteAt = lastWriteAt ?? time(prev.seenAt);
@@ -91,8 +104,10 @@ export function decideStatusWrite(
   if (materialChange(prev, next)) {
     return now >= earliest ? { kind: 'write' } : { kind: 'wait', at: earliest };
   }
-  // Nothing people act on changed: a heartbeat once `refreshMs` passed, if sync worked since.
-  const heartbeatAt = (Number.isFinite(wroteAt) ? wroteAt : now) + timing.refreshMs;
+  // Nothing people act on changed: a heartbeat once `refreshMs` passed with nothing of this
+  // device heard, if sync worked since.
+  const base = Math.max(Number.isFinite(wroteAt) ? wroteAt : -Infinity, heardAt ?? -Infinity);
+  const heartbeatAt = (Number.isFinite(base) ? base : now) + timing.refreshMs;
   const syncedSince = time(next.lastSyncAt) > (time(prev.lastSyncAt) || 0);
   if (now >= heartbeatAt && syncedSince) return { kind: 'write' };
   return { kind: 'skip', nextHeartbeatAt: Math.max(heartbeatAt, now) };

@@ -5,6 +5,7 @@
  * updates in well under a frame per change: bench/board.ts). Views are immutable snapshots:
  * an untouched rep keeps the same object.
  */
+import { isHlc, parseHlc } from '../clock/hlc';
 import type { DeviceDoc } from '../domain/device';
 import { isFinalStatus } from '../domain/status';
 import type { EventDoc, StopDoc, StopStatus } from '../domain/types';
@@ -17,6 +18,17 @@ export interface BoardStop {
   /** Corrected times (ISO) of the check-in and check-out, when recorded. */
   checkIn: string | null;
   checkOut: string | null;
+}
+
+/** A device on the board: its status doc and its latest write seen here. */
+export interface BoardDevice {
+  doc: DeviceDoc;
+  /**
+   * Corrected time (ms) of the newest write this device stamped that reached the board (the
+   * day's stops and events, then any doc changed while the board is open): it synced at least
+   * that late, even when its status doc is older. Null when none.
+   */
+  activityAt: number | null;
 }
 
 /** One person's row on the board. */
@@ -38,7 +50,7 @@ export interface RepView {
   /** Stops still to finish (not done, skipped or cancelled). */
   open: number;
   /** This person's devices, last seen first. */
-  devices: DeviceDoc[];
+  devices: BoardDevice[];
 }
 
 type Doc = Record<string, unknown> & { _id: string; _deleted?: boolean };
@@ -50,7 +62,10 @@ export interface BoardModel {
   readonly date: string;
   /** Takes many docs at once (the first read); returns the reps touched. */
   load(docs: Iterable<Doc>): Set<string>;
-  /** Takes one changed doc (deleted or not); returns the reps it touched (empty: none). */
+  /**
+   * Takes one changed doc (deleted or not); returns the reps it touched (empty: none). Any doc
+   * counts as a sign of life of the device that stamped it.
+   */
   apply(doc: Doc): Set<string>;
   /** The rep's current view (the same object until the rep is touched again). */
   view(rep: string): RepView | null;
@@ -66,13 +81,34 @@ export function createBoard(date: string): BoardModel {
   const events = new Map<string, { checkIn: EventDoc | null; checkOut: EventDoc | null }>();
   const devices = new Map<string, DeviceDoc>();
   const accounts = new Map<string, string>();
+  /** Newest write (ms) stamped by each device id, from the stops and events seen. */
+  const activity = new Map<string, number>();
   const views = new Map<string, RepView>();
 
   const repsOfAccount = (accountId: string) =>
     [...stops.values()].filter((s) => s.accountId === accountId).map((s) => s.assignee);
 
+  /** Notes a write by a device; touches the owners of that device's status docs when newer. */
+  function noteActivity(doc: Doc, touched: Set<string>) {
+    const at =
+      typeof doc.updatedAt === 'string' && isHlc(doc.updatedAt)
+        ? parseHlc(doc.updatedAt).wall
+        : NaN;
+    const device = doc.deviceId;
+    if (
+      typeof device !== 'string' ||
+      !Number.isFinite(at) ||
+      at <= (activity.get(device) ?? -Infinity)
+    ) {
+      return;
+    }
+    activity.set(device, at);
+    for (const d of devices.values()) if (d.deviceId === device) touched.add(d.owner);
+  }
+
   function applyOne(doc: Doc, touched: Set<string>) {
     const id = doc._id;
+    if (!doc._deleted && !id.startsWith('device:')) noteActivity(doc, touched);
     if (id.startsWith('stop:')) {
       const before = stops.get(id);
       if (before) touched.add(before.assignee);
@@ -125,7 +161,8 @@ export function createBoard(date: string): BoardModel {
       });
     const mine = [...devices.values()]
       .filter((d) => d.owner === rep)
-      .sort((a, b) => (a.seenAt < b.seenAt ? 1 : a.seenAt > b.seenAt ? -1 : 0));
+      .sort((a, b) => (a.seenAt < b.seenAt ? 1 : a.seenAt > b.seenAt ? -1 : 0))
+      .map((doc) => ({ doc, activityAt: activity.get(doc.deviceId) ?? null }));
     if (own.length === 0 && mine.length === 0) return null;
     const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<StopStatus, number>;
     for (const s of own) byStatus[s.stop.status] += 1;

@@ -54,12 +54,8 @@ export async function readBoardDocs(db: LocalDb, date: string): Promise<Doc[]> {
   ];
 }
 
-/** Ids the board cares about. */
-export const boardRelevant = (id: string) =>
-  id.startsWith('stop:') ||
-  id.startsWith('event:') ||
-  id.startsWith('device:') ||
-  id.startsWith('account:');
+/** Ids the board reads: Outpost docs (`<type>:<key>`; any of them is a sign of life). */
+export const boardRelevant = (id: string) => /^[a-z]+:/.test(id);
 
 export interface BoardFeed {
   readonly model: BoardModel;
@@ -121,6 +117,7 @@ export function followBoard(
       .on('change', (change) => {
         if (!boardRelevant(change.id)) return;
         const doc = (change.doc ?? { _id: change.id, _deleted: change.deleted }) as Doc;
+        delete doc._attachments; // a photo's images are no business of the board
         publish(model.apply(doc));
       })
       .on('error', onError);

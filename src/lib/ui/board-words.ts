@@ -56,11 +56,12 @@ export interface DeviceNote {
 export function deviceNotes(
   device: DeviceDoc,
   now: number,
-  ctx: { inProgress: boolean; build?: string; staleAfterMs?: number },
+  ctx: { inProgress: boolean; build?: string; staleAfterMs?: number; activityAt?: number | null },
 ): DeviceNote[] {
   const notes: DeviceNote[] = [];
-  if (ctx.inProgress && isStale(device, now, ctx.staleAfterMs ?? STALE_AFTER_MS)) {
-    const since = lastSyncTime(device);
+  const activityAt = ctx.activityAt ?? null;
+  if (ctx.inProgress && isStale(device, now, ctx.staleAfterMs ?? STALE_AFTER_MS, activityAt)) {
+    const since = lastSyncTime(device, activityAt);
     notes.push({
       kind: 'stale',
       tone: 'attention',

@@ -138,7 +138,7 @@ export function createMetrics(sources: MetricsSources): OutpostMetrics {
   });
   const devices = new Gauge({
     name: 'outpost_devices',
-    help: 'Enrolled devices by health from their status docs: problem (a sync problem), storage (90% of the quota used), stale (no sync for an hour, nights included), ok.',
+    help: 'Enrolled devices by health from their status docs: problem (a sync problem), storage (90% of the quota used), stale (no sync for 90 minutes, nights included), ok.',
     labelNames: ['health'],
     registers,
   });
