@@ -48,6 +48,9 @@ const CANCEL_WAIT_MS = 5000;
 /** PouchDB's replication emits events its typings do not list ('requestError', 'checkpoint'). */
 type Emitter = { on(event: string, listener: (arg: never) => void): unknown };
 
+/** How long the pull lane's replicator is answered `info()` from the last success. */
+const INFO_REUSE_MS = 10_000;
+
 /**
  * The remote as the pull lane's replicator sees it:
  *  - `info()` never fails. PouchDB's replicator calls it when a run starts and after each batch,
@@ -55,20 +58,27 @@ type Emitter = { on(event: string, listener: (arg: never) => void): unknown };
  *    (pouchdb-replication finishBatch): a server that goes away right then caused an unhandled
  *    rejection, which ends a Node process, and a failure when a run starts aborted the run. A
  *    failed `info()` is answered from the last success, or with empty figures. (The bootstrap
- *    reads `update_seq` from the remote itself.)
+ *    reads `update_seq` from the remote itself.) A success is reused for `INFO_REUSE_MS`: a
+ *    catch-up of many batches then costs the server one `GET /db`, not one per batch.
  *  - `id()` is this remote's key, asked of nobody. PouchDB names the checkpoint doc after it and
  *    asks the server's `GET /` for a uuid, falling back to the URL when that request fails: one
  *    run then read and wrote another checkpoint doc than the next, so a run could start from a
  *    checkpoint of another db or miss the one the previous run wrote (chaos seed 24's trace).
  * Everything else goes to the remote unchanged.
  */
-export function replicationSource(db: AnyDb, key: string): AnyDb {
+export function replicationSource(db: AnyDb, key: string, now: () => number = Date.now): AnyDb {
   let last: PouchDB.Core.DatabaseInfo | null = null;
+  let lastAt = -Infinity;
   const info = () =>
-    db.info().then(
-      (result) => (last = result),
-      () => last ?? { db_name: db.name, doc_count: 0, update_seq: 0 },
-    );
+    now() - lastAt < INFO_REUSE_MS && last
+      ? Promise.resolve(last)
+      : db.info().then(
+          (result) => {
+            lastAt = now();
+            return (last = result);
+          },
+          () => last ?? { db_name: db.name, doc_count: 0, update_seq: 0 },
+        );
   const id = () => Promise.resolve(`outpost-pull ${key}`);
   return new Proxy(db, {
     get: (target, prop) =>
