@@ -1,6 +1,7 @@
 /**
  * Password guessing on the two sign-in routes of the full server, `POST /api/enrol` and
- * `POST /couch/_session`: after a few failures an attempt gets 429 with `Retry-After` and a
+ * `POST /couch/_session`, and with a Basic credential on any other `/couch` path or `/metrics`
+ * (each of them checks a password too): after a few failures an attempt gets 429 with `Retry-After` and a
  * CouchDB-shaped error (its password is not even checked), and once the delay has passed the
  * right password works again. The limiter runs on a clock the test moves: nothing sleeps.
  * Addresses are told apart by X-Forwarded-For, which the app trusts from a loopback peer (a
@@ -8,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignInLimiter } from '../../src/lib/server/sign-in-limiter';
-import { startSecurityServer, type Answer, type SecurityServer } from './server-harness';
+import { basicAuth, startSecurityServer, type Answer, type SecurityServer } from './server-harness';
 
 let s: SecurityServer;
 let now = Date.parse('2026-11-22T08:00:00.000Z');
@@ -118,6 +119,49 @@ describe('brute force on POST /couch/_session', () => {
     expectTooMany(await enrol('nobody21', 'pw', '192.0.2.99'), 1);
     // Other addresses are not slowed by it.
     expect((await session('nobody22', 'pw', '192.0.2.98')).status).toBe(401);
+  });
+
+  it('a Basic credential on any /couch path counts as a sign-in: 401s, then 429; the right one works after the wait', async () => {
+    const ben = s.rep2;
+    const get = (password: string) =>
+      s.couch('GET', `/${ben.db}`, {
+        auth: basicAuth(ben.name, password),
+        headers: from('192.0.2.40'),
+      });
+    for (let i = 0; i < 5; i++) expect((await get(`guess-${i}`)).status).toBe(401);
+    expectTooMany(await get('guess-5'), 1);
+    expectTooMany(await get(ben.password), 1);
+    advance(1000);
+    const ok = await get(ben.password);
+    expect({ status: ok.status, db: ok.body.db_name }).toEqual({ status: 200, db: ben.db });
+    // A request without a password (a cookie, or none) is not a sign-in and is never held up.
+    const anonymous = await s.couch('GET', '/', { auth: null, headers: from('192.0.2.40') });
+    expect(anonymous.status).toBe(200);
+  });
+
+  it("/metrics: guessing an admin's password or the token is slowed the same way", async () => {
+    const scrape = (auth: string) =>
+      s.app('GET', '/metrics', { auth, headers: from('192.0.2.50') });
+    for (let i = 0; i < 5; i++) {
+      expect((await scrape(basicAuth(s.admin.name, `guess-${i}`))).status).toBe(401);
+    }
+    expectTooMany(await scrape(s.admin.auth), 1);
+    advance(1000);
+    const ok = await scrape(s.admin.auth);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toMatch(/^# HELP outpost_/m);
+    // Wrong bearer tokens count against the address (no name to count them by).
+    for (let i = 0; i < 20; i++) {
+      const r = await s.app('GET', '/metrics', {
+        auth: `Bearer not-the-token-${i}`,
+        headers: from('192.0.2.51'),
+      });
+      expect(r.status).toBe(401);
+    }
+    expectTooMany(
+      await s.app('GET', '/metrics', { auth: 'Bearer again', headers: from('192.0.2.51') }),
+      1,
+    );
   });
 
   it('nothing crashed, and the front still answers', async () => {

@@ -14,6 +14,7 @@ import { metricsRoute } from './ops/metrics-route';
 import type { Provisioner } from './provision/provision';
 import type { Revocations } from './revocations';
 import {
+  basicAuthName,
   createSignInLimiter,
   sessionName,
   tooManySignIns,
@@ -147,6 +148,15 @@ export function createApp({
   if (couch?.metrics) {
     app.get(
       '/metrics',
+      (req, res, next) => {
+        // A scraper's admin password or token is checked like a sign-in: guesses are slowed.
+        const name = basicAuthName(req.get('authorization')) ?? '';
+        const address = clientAddress(req);
+        const wait = limiter.waitMs(name, address);
+        if (wait > 0) return sendTooMany(res, wait);
+        res.on('finish', () => countSignIn(limiter, name, address)(res.statusCode));
+        next();
+      },
       metricsRoute({
         metrics: couch.metrics.metrics,
         token: couch.metrics.token,
@@ -170,7 +180,24 @@ export function createApp({
         });
       }
       if (req.method !== 'POST' || req.path !== '/_session') {
-        proxy(req, res);
+        const name = basicAuthName(req.get('authorization'));
+        if (name === null) return proxy(req, res);
+        // A Basic credential is a password check too: limited like a sign-in.
+        const address = clientAddress(req);
+        const wait = limiter.waitMs(name, address);
+        if (wait > 0) return sendTooMany(res, wait);
+        const authorization = req.get('authorization') ?? '';
+        proxy(req, res, {
+          onStatus(status) {
+            // CouchDB's 401 also means "not a server admin" to a right password: only a
+            // credential CouchDB does not know is a failed sign-in.
+            if (status !== 401) return countSignIn(limiter, name, address)(status);
+            // The 401 waits for the check, so the next guess already finds it counted.
+            return knowsCredential(couch.target(), authorization).then((known) => {
+              if (known === false) limiter.failed(name, address);
+            });
+          },
+        });
         return;
       }
       if (Number(req.headers['content-length'] ?? 0) > SESSION_BODY_BYTES) {
@@ -185,13 +212,7 @@ export function createApp({
         const address = clientAddress(req);
         const wait = limiter.waitMs(name, address);
         if (wait > 0) return sendTooMany(res, wait);
-        proxy(req, res, {
-          body,
-          onStatus(status) {
-            if (status === 401) limiter.failed(name, address);
-            else if (status === 200) limiter.succeeded(name, address);
-          },
-        });
+        proxy(req, res, { body, onStatus: countSignIn(limiter, name, address) });
       });
     });
   } else {
@@ -305,6 +326,29 @@ function clientAddress(req: Request): string {
 }
 
 /** 429 for a sign-in that must wait, with `Retry-After` and CouchDB's error shape. */
+/** Counts a proxied sign-in by CouchDB's answer: 401 failed, 2xx succeeded (others say nothing). */
+function countSignIn(limiter: SignInLimiter, name: string, address: string) {
+  return (status: number) => {
+    if (status === 401) limiter.failed(name, address);
+    else if (status >= 200 && status < 300) limiter.succeeded(name, address);
+  };
+}
+
+/** Whether CouchDB accepts a Basic credential (its `/_session` names someone); null: no answer. */
+async function knowsCredential(target: string, authorization: string): Promise<boolean | null> {
+  try {
+    const res = await fetch(`${target}/_session`, {
+      headers: { authorization, accept: 'application/json' },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.status === 401) return false;
+    const body = (await res.json()) as { userCtx?: { name?: string | null } };
+    return res.ok ? !!body.userCtx?.name : null;
+  } catch {
+    return null;
+  }
+}
+
 function sendTooMany(res: Response, waitMs: number): void {
   const { retryAfterSeconds, body } = tooManySignIns(waitMs);
   res

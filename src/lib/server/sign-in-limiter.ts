@@ -1,5 +1,7 @@
 /**
- * Slows password guessing on the sign-in routes (`POST /api/enrol`, `POST /couch/_session`):
+ * Slows password guessing on the sign-in routes (`POST /api/enrol`, `POST /couch/_session`) and
+ * on every request that carries a password of its own (`Authorization: Basic` on `/couch/*` and
+ * `/metrics`: without it, any CouchDB path answered 401 or 200 to a guess at full speed):
  * failed sign-ins are counted per name and per client address, and after a few free failures
  * each further attempt waits for a delay that doubles with every failure, up to a short cap.
  * While it waits, an attempt is answered 429 without its password being checked (so guesses do
@@ -164,6 +166,15 @@ export function sessionName(body: Uint8Array, contentType: string | undefined): 
   } catch {
     return '';
   }
+}
+
+/** The name in an `Authorization: Basic` header; null when the header holds no Basic credential. */
+export function basicAuthName(authorization: string | undefined): string | null {
+  const match = /^basic\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? decoded : decoded.slice(0, colon);
 }
 
 /** The 429 answer for an attempt that must wait: CouchDB's error shape and `Retry-After`. */

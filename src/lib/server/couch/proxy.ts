@@ -39,8 +39,11 @@ export interface CouchProxyOptions {
 export interface ProxyRequestOptions {
   /** The request body, when the caller read it first (it is then sent instead of `req`). */
   body?: Uint8Array;
-  /** Called with the status CouchDB answered, before the answer is passed on. */
-  onStatus?: (status: number) => void;
+  /**
+   * Called with the status CouchDB answered, before the answer is passed on; a promise it
+   * returns holds the answer back until it settles.
+   */
+  onStatus?: (status: number) => void | Promise<void>;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {
@@ -114,17 +117,21 @@ export function createCouchProxy(target: () => string, opts: CouchProxyOptions =
         },
         (up) => {
           answered = true;
-          call.onStatus?.(up.statusCode ?? 502);
-          if (signIn && (up.statusCode ?? 500) < 400) {
-            readSignIn(up, (body) => {
-              const name = body && signedInName(body);
-              if (!body) sendJson(res, 502, BAD_GATEWAY);
-              else if (name && isRevoked?.(name)) sendJson(res, 401, UNAUTHORIZED);
-              else forward(up, body);
-            });
-            return;
-          }
-          forward(up);
+          const pass = () => {
+            if (signIn && (up.statusCode ?? 500) < 400) {
+              readSignIn(up, (body) => {
+                const name = body && signedInName(body);
+                if (!body) sendJson(res, 502, BAD_GATEWAY);
+                else if (name && isRevoked?.(name)) sendJson(res, 401, UNAUTHORIZED);
+                else forward(up, body);
+              });
+              return;
+            }
+            forward(up);
+          };
+          const held = call.onStatus?.(up.statusCode ?? 502);
+          if (held) void held.then(pass, pass);
+          else pass();
         },
       );
     } catch {
