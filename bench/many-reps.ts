@@ -1,7 +1,7 @@
 /**
  * Bench: N simulated reps syncing at once against one Outpost server (issue 5: 200 reps,
  * 0 failures). The whole server runs in its own process (bench/outpost-child.ts): embedded
- * CouchDB-protocol server, provisioner, master <-> per-user replications, `/couch`, `/api/enrol`.
+ * CouchDB-protocol server, provisioner, the change router, `/couch`, `/api/enrol`.
  * Each rep is created as a CouchDB user, gets their stops in master, enrols a device through
  * `/api/enrol`, writes a day of check-ins and notes on its memory db, then starts sync through
  * `/couch`, all reps at the same moment. Done when every device is idle with nothing pending
@@ -25,7 +25,7 @@ export interface ManyRepsResult {
   name: string;
   reps: number;
   docsPerRep: number;
-  /** Reps provisioned (user db + replications) and enrolled, ms. */
+  /** Reps provisioned (user db, security, design doc) and enrolled, ms. */
   setupMs: number;
   /** From all syncs starting to the last device idle with its docs in master, ms. */
   syncMs: number;

@@ -128,7 +128,8 @@ patchModule(
       if (!listed) return null;
       db = new PouchDB(dbName);
       map.set(dbName, db);
-      return db;
+      if (typeof map.afterOpen !== 'function') return db;
+      return map.afterOpen(dbName).then(function () { return db; });
     });`,
     ],
   ],

@@ -14,6 +14,7 @@ import './patches';
 import expressPouchdb from 'express-pouchdb';
 import PouchDB from 'pouchdb';
 import { createCompat } from './compat';
+import { createDbLru, maxDbsOpenFor, openFilesLimit, type DbCacheMap } from './db-lru';
 import { createDbUpdates } from './db-updates';
 import { trackOpenDbs } from './open-dbs';
 import { startReplicatorEmulation, type ReplicatorEmulation } from './replicator';
@@ -28,6 +29,8 @@ export interface EmbeddedCouchOptions {
   port?: number;
   /** Where replication problems are reported (never credentials). */
   log?: (message: string) => void;
+  /** Most dbs kept open (CouchDB's max_dbs_open); default: what the open-files limit allows. */
+  maxDbsOpen?: number;
 }
 
 export interface EmbeddedCouch {
@@ -35,6 +38,8 @@ export interface EmbeddedCouch {
   url: string;
   /** The PouchDB constructor bound to the data folder (in-process access for the replicator). */
   PouchDB: PouchDB.Static;
+  /** Dbs open in the server's cache now (at most `maxDbsOpen` when none is in use). */
+  openDbCount(): number;
   close(): Promise<void>;
 }
 
@@ -96,6 +101,8 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
     prefix: join(opts.dataDir, '/'),
   } as PouchDB.Configuration.DatabaseConfiguration) as unknown as PouchDB.Static;
   const openDbs = trackOpenDbs(Pouch);
+  const lru = createDbLru({ max: opts.maxDbsOpen ?? maxDbsOpenFor(openFilesLimit()) });
+  (Pouch as unknown as { __dbCacheMap: DbCacheMap }).__dbCacheMap = lru.map;
   const configPath = join(opts.dataDir, 'config.json');
   const serverUuid = writeServerConfig(configPath, opts.admin);
   const pouchApp = expressPouchdb(Pouch, {
@@ -125,6 +132,7 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
   });
   const server: Server = createServer((req, res) => {
     dbUpdates.observe(req, res);
+    lru.observe(req, res);
     compat(req, res, () => pouchApp(req, res));
   });
   await new Promise<void>((resolve, reject) => {
@@ -138,6 +146,7 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
   return {
     url,
     PouchDB: Pouch,
+    openDbCount: lru.size,
     async close() {
       await replicator?.stop();
       dbUpdates.close();
