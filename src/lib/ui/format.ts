@@ -70,6 +70,22 @@ export function statusLabel(status: StopStatus): string {
   return STATUS_LABELS[status];
 }
 
+const STATUS_ORDER: StopStatus[] = [
+  'planned',
+  'en_route',
+  'arrived',
+  'done',
+  'skipped',
+  'cancelled',
+];
+
+/** A rep's stops counted by status in words, in the order of the day: "16 planned", "3 checked in". */
+export function statusCounts(byStatus: Record<StopStatus, number>): string[] {
+  return STATUS_ORDER.filter((s) => byStatus[s] > 0).map(
+    (s) => `${byStatus[s]} ${statusLabel(s).toLowerCase()}`,
+  );
+}
+
 /** An address on one line: "12 Main St, Fairview 40110". */
 export function addressLine(address: Address): string {
   const place = [address.city, address.postalCode].filter(Boolean).join(' ');
