@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
+import { launchChromium, type TestBrowser } from '../helpers/chromium';
 import { inject } from 'vitest';
 import { startServer, type RunningServer } from '../../src/lib/server/app';
 import { ensureDemoPeople, localDate, seedDemoDay } from '../../src/lib/server/demo-seed';
@@ -21,6 +21,26 @@ export type { TestBrowser } from '../helpers/chromium';
 
 /** Launches headless Chromium with a fresh profile (service workers allowed, setOffline works). */
 export const launchBrowser = launchChromium;
+
+/**
+ * One browser per person (a device each), every page error pushed to `errors` as "who: message"
+ * so a test can assert none happened; `close()` ends them all.
+ */
+export async function launchBrowsers<Who extends string>(
+  people: readonly Who[],
+  errors: string[],
+): Promise<{ browsers: Record<Who, TestBrowser>; close(): Promise<void> }> {
+  const browsers = {} as Record<Who, TestBrowser>;
+  for (const who of people) {
+    const b = (browsers[who] = await launchChromium());
+    b.page.on('pageerror', (error) => errors.push(`${who}: ${error.message}`));
+  }
+  return {
+    browsers,
+    close: async () =>
+      void (await Promise.all(Object.values<TestBrowser>(browsers).map((b) => b.close()))),
+  };
+}
 
 /** Starts the app's own server on 127.0.0.1 with a free port, serving the built app. */
 export function startAppServer(): Promise<RunningServer> {

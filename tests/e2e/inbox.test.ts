@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   badgeSays,
   eventually,
-  launchBrowser,
+  launchBrowsers,
   signIn,
   screenshotPath,
   startFullServer,
@@ -86,25 +86,19 @@ describe('conflict inbox: concurrent note edits on two devices (full server, Chr
   let server: FullServer;
   let ana: TestBrowser;
   let sam: TestBrowser;
+  let devices: Awaited<ReturnType<typeof launchBrowsers>> | undefined;
   const pageErrors: string[] = [];
 
   const master = () => server.couchAdmin.use<Record<string, unknown>>(server.masterDb);
 
   beforeAll(async () => {
     server = await startFullServer();
-    ana = await launchBrowser();
-    sam = await launchBrowser();
-    for (const [who, b] of [
-      ['ana', ana],
-      ['sam', sam],
-    ] as const) {
-      b.page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
-    }
+    devices = await launchBrowsers(['ana', 'sam'], pageErrors);
+    ({ ana, sam } = devices.browsers);
   });
 
   afterAll(async () => {
-    await ana?.close();
-    await sam?.close();
+    await devices?.close();
     await server?.close();
   });
 

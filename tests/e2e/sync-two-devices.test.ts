@@ -10,7 +10,7 @@ import { revokeDevice } from '../../src/lib/server/revoke';
 import {
   eventually,
   DEMO_PASSWORD,
-  launchBrowser,
+  launchBrowsers,
   screenshotPath,
   startFullServer,
   waitForServiceWorker,
@@ -79,6 +79,7 @@ describe('two devices: rep offline, supervisor reassigns, live sync (full server
   let server: FullServer;
   let ana: TestBrowser;
   let sam: TestBrowser;
+  let devices: Awaited<ReturnType<typeof launchBrowsers>> | undefined;
   const pageErrors: string[] = [];
   /** Ana's first three stops (checked in offline) and the one sam reassigns. */
   let anaStops: string[] = [];
@@ -95,19 +96,12 @@ describe('two devices: rep offline, supervisor reassigns, live sync (full server
 
   beforeAll(async () => {
     server = await startFullServer();
-    ana = await launchBrowser();
-    sam = await launchBrowser();
-    for (const [who, b] of [
-      ['ana', ana],
-      ['sam', sam],
-    ] as const) {
-      b.page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
-    }
+    devices = await launchBrowsers(['ana', 'sam'], pageErrors);
+    ({ ana, sam } = devices.browsers);
   });
 
   afterAll(async () => {
-    await ana?.close();
-    await sam?.close();
+    await devices?.close();
     await server?.close();
   });
 

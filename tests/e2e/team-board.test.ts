@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   badgeSays,
   eventually,
-  launchBrowser,
+  launchBrowsers,
   screenshotPath,
   signIn,
   startFullServer,
@@ -49,25 +49,19 @@ describe('team board: live, offline, stale devices (full server, Chromium)', () 
   let server: FullServer;
   let ana: TestBrowser;
   let sam: TestBrowser;
+  let devices: Awaited<ReturnType<typeof launchBrowsers>> | undefined;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     server = await startFullServer();
-    ana = await launchBrowser();
-    sam = await launchBrowser();
+    devices = await launchBrowsers(['ana', 'sam'], pageErrors);
+    ({ ana, sam } = devices.browsers);
     // Sam's browser runs on a test clock (time flows as usual until the test moves it).
     await sam.page.clock.install();
-    for (const [who, b] of [
-      ['ana', ana],
-      ['sam', sam],
-    ] as const) {
-      b.page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
-    }
   });
 
   afterAll(async () => {
-    await ana?.close();
-    await sam?.close();
+    await devices?.close();
     await server?.close();
   });
 

@@ -1,5 +1,5 @@
 /** Words and numbers as the screens show them: local dates and times, windows, statuses, addresses. */
-import type { Address, StopStatus, TimeWindow } from '$lib/domain/types';
+import { STOP_STATUSES, type Address, type StopStatus, type TimeWindow } from '$lib/domain/types';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = [
@@ -70,18 +70,9 @@ export function statusLabel(status: StopStatus): string {
   return STATUS_LABELS[status];
 }
 
-const STATUS_ORDER: StopStatus[] = [
-  'planned',
-  'en_route',
-  'arrived',
-  'done',
-  'skipped',
-  'cancelled',
-];
-
 /** A rep's stops counted by status in words, in the order of the day: "16 planned", "3 checked in". */
 export function statusCounts(byStatus: Record<StopStatus, number>): string[] {
-  return STATUS_ORDER.filter((s) => byStatus[s] > 0).map(
+  return STOP_STATUSES.filter((s) => byStatus[s] > 0).map(
     (s) => `${byStatus[s]} ${statusLabel(s).toLowerCase()}`,
   );
 }
