@@ -64,7 +64,9 @@ describe('CouchDB parity: welcome document and _changes filters', () => {
   });
 
   it('GET / with a wrong password - 401, as CouchDB authenticates every request', async () => {
-    const r = await couch.as(basicAuth(couch.admin.name, 'wrong'), 'GET', '/');
+    // Not the admin's name: CouchDB 3.4 locks a name out after a few failures (for 5 minutes),
+    // and the admin runs every other test.
+    const r = await couch.as(basicAuth(member.name, 'wrong'), 'GET', '/');
     expect(r.status).toBe(401);
     expect(r.body.error).toBe('unauthorized');
   });
@@ -177,7 +179,7 @@ describe('CouchDB parity: welcome document and _changes filters', () => {
       [{ $and: { type: 'stop' } }, 'Bad argument for operator $and: {"type":"stop"}'],
       [{ owner: { $in: 'rep1' } }, 'Bad argument for operator $in: "rep1"'],
       [{ owner: { $regex: '(' } }, 'Bad argument for operator $regex: "("'],
-      [{ owner: { $type: 'date' } }, 'Bad argument for operator $type: "date"'],
+      [{ owner: { $type: 5 } }, 'Bad argument for operator $type: 5'],
       [{ n: { $mod: [0, 1] } }, 'Bad argument for operator $mod: [0,1]'],
     ];
     if (!couch.real) {
@@ -211,10 +213,15 @@ describe('CouchDB parity: welcome document and _changes filters', () => {
     expect((await couch.as(null, 'GET', '/_up')).status).toBe(200);
   });
 
-  it('POST /db/_changes?filter=_selector - a condition a doc cannot meet ($all on a string) is no match', async () => {
-    const r = await changes('filter=_selector', { selector: { owner: { $all: ['rep1'] } } });
-    expect(r.status).toBe(200);
-    expect(r.body.results).toEqual([]);
+  it('POST /db/_changes?filter=_selector - a condition a doc cannot meet ($all on a string, an unknown $type) is no match', async () => {
+    for (const condition of [{ $all: ['rep1'] }, { $type: 'date' }]) {
+      const r = await changes('filter=_selector', { selector: { owner: condition } });
+      expect({ condition, status: r.status, results: r.body.results }).toEqual({
+        condition,
+        status: 200,
+        results: [],
+      });
+    }
   });
 
   it('POST /db/_changes?filter=_selector - any selector is answered 200 or 400, never a crash', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SEEN_ORIGIN_ID } from '$lib/sync/pull-origin';
 import { memoryDb } from '../helpers/memory-db';
 import {
   createUserDb,
@@ -48,6 +49,26 @@ describe('pull checkpoint', () => {
     );
     const changes = second.net.seen.filter((r) => r.url.includes('/_changes'));
     expect(changes.some((r) => /[?&]since=0(&|$)/.test(r.url))).toBe(false);
+  });
+
+  it("says idle only once the checkpoint is noted as this db's (an app closed at once pulls on from it)", async () => {
+    const user = await createUserDb(fx.couch);
+    users.push(user);
+    await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, { docs: notes(5, 'a') });
+    const local = memoryDb('pull-ckpt-noted');
+    // A slow device: noting the origin takes a while.
+    const put = local.put.bind(local);
+    local.put = (async (doc: { _id: string }) => {
+      if (doc._id === SEEN_ORIGIN_ID) await new Promise((r) => setTimeout(r, 300));
+      return put(doc as never);
+    }) as typeof local.put;
+    const s = syncUserDb(fx, local, user, { deviceId: 'dev-pull' });
+    await waitFor('first pull', () => s.status.docsPulled >= 5 && s.status.state === 'idle');
+    const seen = (await local.get(SEEN_ORIGIN_ID).catch(() => null)) as {
+      origins?: Record<string, string>;
+    } | null;
+    await s.stop();
+    expect(Object.keys(seen?.origins ?? {})).toHaveLength(1);
   });
 
   it('a server db deleted and created again is pulled from 0, though its sequences start anew', async () => {

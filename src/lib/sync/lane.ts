@@ -174,11 +174,15 @@ export function startPullLane(
       live((err?: unknown) => {
         if (err) return; // reported by 'error'
         backoff.reset();
-        if (!remembered) {
-          remembered = true; // caught up from where it started: the checkpoint is this db's now
-          origin.remember().catch(() => (remembered = false));
-        }
-        report('idle');
+        const idle = live(() => report('idle'));
+        if (remembered) return idle();
+        // Caught up from where it started: the checkpoint is this db's now. Idle only once that
+        // is noted, or an app closed at once would pull from 0 again at its next start.
+        remembered = true;
+        origin.remember().then(idle, () => {
+          remembered = false;
+          idle();
+        });
       }),
     );
     r.on(

@@ -78,7 +78,6 @@ const CONDITIONS = new Set([
 ]);
 /** CouchDB 3 operators PouchDB's matcher lacks. */
 const NOT_IN_POUCHDB = new Set(['$keyMapMatch', '$beginsWith']);
-const TYPES = new Set(['null', 'boolean', 'number', 'string', 'array', 'object']);
 
 /**
  * The first problem in a selector (`field` false) or in the condition object of a field
@@ -136,7 +135,8 @@ function operatorError(op: string, arg: unknown, field: boolean): string | null 
     case '$exists':
       return typeof arg === 'boolean' ? null : bad;
     case '$type':
-      return typeof arg === 'string' && TYPES.has(arg) ? null : bad;
+      // CouchDB takes any type name; one it does not know matches nothing.
+      return typeof arg === 'string' ? null : bad;
     case '$regex':
       return typeof arg === 'string' && compiles(arg) ? null : bad;
   }
