@@ -180,11 +180,13 @@ describe('CouchDB parity: welcome document and _changes filters', () => {
       [{ owner: { $in: 'rep1' } }, 'Bad argument for operator $in: "rep1"'],
       [{ owner: { $regex: '(' } }, 'Bad argument for operator $regex: "("'],
       [{ owner: { $type: 5 } }, 'Bad argument for operator $type: 5'],
-      [{ n: { $mod: [0, 1] } }, 'Bad argument for operator $mod: [0,1]'],
+      [{ n: { $mod: [2] } }, 'Bad argument for operator $mod: [2]'],
     ];
     if (!couch.real) {
       // Where PouchDB's matcher would silently differ from CouchDB, the embedded server says so.
+      // (CouchDB 3.4.3 takes a divisor of 0, then answers 500 badarith once a doc has the field.)
       cases.push(
+        [{ n: { $mod: [0, 1] } }, 'Bad argument for operator $mod: [0,1]'],
         [{ $gt: 1 }, 'Operator $gt must be applied to a field.'],
         [
           { owner: { $or: [{ $eq: 'rep1' }] } },
@@ -256,7 +258,9 @@ describe('CouchDB parity: welcome document and _changes filters', () => {
     await fc.assert(
       fc.asyncProperty(selector, async (sel) => {
         const r = await changes('filter=_selector', { selector: sel });
-        expect([200, 400]).toContain(r.status);
+        // CouchDB 3.4.3 answers some odd selectors 500 (a crash of that request, e.g. $mod by
+        // 0); it stays up. The embedded server answers each 200 or 400.
+        expect(couch.real ? [200, 400, 500] : [200, 400]).toContain(r.status);
       }),
       { numRuns: 60 },
     );
