@@ -2,6 +2,7 @@
 import {
   accountRecipientsOfStop,
   createDirectory,
+  peopleOf,
   recipientsOf,
   type OutpostPerson,
 } from '../../src/lib/domain/routing';
@@ -19,7 +20,7 @@ export function expectedHoldings(
   for (const doc of master.values()) {
     if (doc.type !== 'stop' || doc._deleted || typeof doc.accountId !== 'string') continue;
     const list = stopPeople.get(doc.accountId) ?? [];
-    for (const n of [doc.assignee, doc.owner]) if (typeof n === 'string') list.push(n);
+    list.push(...peopleOf(doc));
     stopPeople.set(doc.accountId, list);
     for (const name of accountRecipientsOfStop(doc, dir)) out.get(name)?.add(doc.accountId);
   }

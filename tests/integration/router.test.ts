@@ -169,6 +169,13 @@ describe('change router', () => {
       'the account with the new rep',
       async () => (await get(userDbName(team.rep2), account._id)).status === 200,
     );
+    // The old rep keeps the stop, so the account she holds keeps up with master too (left
+    // behind, a conflict resolved on master stayed a conflict in her db: chaos seed 450).
+    const current = await get(team.masterDb, account._id);
+    const edited = { ...account, _rev: current.body._rev, name: 'A, renamed' };
+    const editRev = await put(team.masterDb, edited);
+    await arrives(userDbName(team.rep1), account._id, editRev);
+    await arrives(userDbName(team.rep2), account._id, editRev);
   });
 
   it('conflicts travel as conflicts: every leaf reaches the rep with identical paths', async () => {

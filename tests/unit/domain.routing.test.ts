@@ -47,8 +47,14 @@ describe('routing: who should hold a document', () => {
       accountId: 'account:1',
     };
     expect(sorted(recipientsOf(stop, dir))).toEqual(['ana', 'carl', 'olga', 'sam', 'sue']);
-    // Its account goes to the current people of the stop only (the stop left ana's day).
-    expect(sorted(accountRecipientsOfStop(stop, dir))).toEqual(['carl', 'olga']);
+    // Its account goes to everyone who sees the stop: ana keeps it, so her copy keeps up.
+    expect(sorted(accountRecipientsOfStop(stop, dir))).toEqual([
+      'ana',
+      'carl',
+      'olga',
+      'sam',
+      'sue',
+    ]);
   });
 
   it('an account goes to its owner, the reps with a stop at it and their supervisors', () => {

@@ -96,8 +96,9 @@ export function recipientsOf(
 }
 
 /**
- * The people who need the account of a stop: those who see the stop, except earlier assignees
- * (the stop left their day) unless they are still its owner or assignee.
+ * The people who need the account of a stop: everyone who sees the stop, earlier assignees
+ * included. They keep the stop, and the account copy they got with it must keep up with the
+ * server: left behind, a conflict on it was never resolved there (chaos seed 450).
  */
 export function accountRecipientsOfStop(
   stop: Record<string, unknown>,
@@ -105,7 +106,6 @@ export function accountRecipientsOfStop(
 ): Set<string> {
   const to = new Set<string>();
   if (stop.type !== 'stop' || stop._deleted) return to;
-  const current = [stop.owner, stop.assignee].filter((n): n is string => typeof n === 'string');
-  addWithSupervisors(current, dir, to);
+  addWithSupervisors(peopleOf(stop), dir, to);
   return to;
 }

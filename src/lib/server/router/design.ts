@@ -20,12 +20,13 @@ export function routerDesignDoc() {
           'e(doc.owner); e(doc.assignee); ' +
           'if (doc.formerAssignees && doc.formerAssignees.length) { for (var i = 0; i < doc.formerAssignees.length; i++) e(doc.formerAssignees[i]); } }',
       },
-      // The people with a stop at an account: an account edit reaches them.
+      // The people with a stop at an account (earlier assignees too): an account edit reaches them.
       stop_people_by_account: {
         map:
-          "function (doc) { if (doc.type === 'stop' && typeof doc.accountId === 'string') { " +
-          "if (typeof doc.assignee === 'string') emit(doc.accountId, doc.assignee); " +
-          "if (typeof doc.owner === 'string' && doc.owner !== doc.assignee) emit(doc.accountId, doc.owner); } }",
+          "function (doc) { if (doc.type === 'stop' && typeof doc.accountId === 'string') { var seen = {}; " +
+          "function e(n) { if (typeof n === 'string' && !seen[n]) { seen[n] = true; emit(doc.accountId, n); } } " +
+          'e(doc.assignee); e(doc.owner); ' +
+          'if (doc.formerAssignees && doc.formerAssignees.length) { for (var i = 0; i < doc.formerAssignees.length; i++) e(doc.formerAssignees[i]); } } }',
       },
     },
   };
