@@ -207,3 +207,17 @@ export async function benchManyReps(reps = 200, stops = 5): Promise<ManyRepsResu
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+// `npx tsx bench/many-reps.ts [reps]`: this bench alone.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchManyReps(Number(process.argv[2]) || undefined).then(
+    (r) => {
+      console.log(JSON.stringify(r, null, 2));
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
