@@ -165,10 +165,12 @@ describe('change router', () => {
     const rev = await put(team.masterDb, moved);
     await arrives(userDbName(team.rep2), stop._id, rev);
     await arrives(userDbName(team.rep1), stop._id, rev);
-    await waitFor(
-      'the account with the new rep',
-      async () => (await get(userDbName(team.rep2), account._id)).status === 200,
-    );
+    // The account is in the new rep's db before the stop: a device pulling in between never
+    // holds a stop without its account (chaos run 11, seed 545: a note refused for that).
+    const changes = await couch.admin$('GET', `/${userDbName(team.rep2)}/_changes`);
+    const order = (changes.body.results as { id: string }[]).map((r) => r.id);
+    expect(order.indexOf(account._id)).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf(account._id)).toBeLessThan(order.indexOf(stop._id));
     // The old rep keeps the stop, so the account she holds keeps up with master too (left
     // behind, a conflict resolved on master stayed a conflict in her db: chaos seed 450).
     const current = await get(team.masterDb, account._id);

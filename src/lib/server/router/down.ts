@@ -63,6 +63,20 @@ async function winningRevs(ctx: RouteContext, ids: string[]): Promise<Map<string
   return out;
 }
 
+/** Copies the winning revision of each account to the people who need it (most have it: asked first). */
+async function copyStopAccounts(
+  ctx: RouteContext,
+  needs: Map<string, Set<string>>,
+): Promise<CopyResult> {
+  const plan: CopyPlan = new Map();
+  const revs = await winningRevs(ctx, [...needs.keys()]);
+  for (const [id, names] of needs) {
+    const rev = revs.get(id);
+    if (rev) for (const name of names) planAdd(plan, userDbName(name), id, [rev]);
+  }
+  return copyRevisions(ctx.couch, ctx.masterDb, plan, { concurrency: ctx.concurrency });
+}
+
 /**
  * Routes a batch of master changes: builds the copy plan and copies. `onlyTo` restricts the
  * recipients (a backfill for people who just joined or moved team).
@@ -85,24 +99,12 @@ export async function routeRows(
     if (wanted.length) planAdd(plan, db, id, wanted);
   };
 
+  const others: ChangeRow[] = [];
   for (const row of rows) {
-    const doc = row.doc;
-    if (!doc || !isRoutableId(row.id)) continue;
-    const revs = row.changes.map((c) => c.rev);
-    if (doc.type === 'account') {
-      accounts.push(row);
-      continue;
-    }
-    const to = [...recipientsOf(doc, dir)].filter(keep);
-    if (to.length) routed += 1;
-    for (const name of to) add(name, row.id, revs);
-    if (doc.type === 'stop' && typeof doc.accountId === 'string') {
-      const needs = accountNeeds.get(doc.accountId) ?? new Set<string>();
-      for (const name of accountRecipientsOfStop(doc, dir)) if (keep(name)) needs.add(name);
-      if (needs.size) accountNeeds.set(doc.accountId, needs);
-    }
+    if (!row.doc || !isRoutableId(row.id)) continue;
+    (row.doc.type === 'account' ? accounts : others).push(row);
   }
-
+  // Changed accounts first in every db's copy, so a device never pulls a stop before its account.
   if (accounts.length) {
     const stopPeople = await stopPeopleByAccount(
       ctx,
@@ -117,31 +119,43 @@ export async function routeRows(
           row.id,
           row.changes.map((c) => c.rev),
         );
-      accountNeeds.delete(row.id); // every leaf already goes to everyone who needs it
     }
   }
+  const changedAccounts = new Set(accounts.map((r) => r.id));
+  for (const row of others) {
+    const doc = row.doc!;
+    const to = [...recipientsOf(doc, dir)].filter(keep);
+    if (to.length) routed += 1;
+    for (const name of to)
+      add(
+        name,
+        row.id,
+        row.changes.map((c) => c.rev),
+      );
+    // The account of a changed stop, unless it changed too (then every leaf goes already).
+    if (
+      doc.type === 'stop' &&
+      typeof doc.accountId === 'string' &&
+      !changedAccounts.has(doc.accountId)
+    ) {
+      const needs = accountNeeds.get(doc.accountId) ?? new Set<string>();
+      for (const name of accountRecipientsOfStop(doc, dir)) if (keep(name)) needs.add(name);
+      if (needs.size) accountNeeds.set(doc.accountId, needs);
+    }
+  }
+
+  // The accounts of changed stops go before the stops: a device never holds a stop without it.
+  const first = accountNeeds.size ? await copyStopAccounts(ctx, accountNeeds) : null;
   // The changed docs themselves: a few fresh changes are sent without asking (they are new to
   // every target but the one they came from, which the echo set skips).
   const result = await copyRevisions(ctx.couch, ctx.masterDb, plan, {
     concurrency: ctx.concurrency,
     ask: !!onlyTo || rows.length > FRESH_BATCH,
   });
-  if (accountNeeds.size) {
-    // The accounts of changed stops, which their people mostly have already: asked first.
-    const accountPlan: CopyPlan = new Map();
-    const revs = await winningRevs(ctx, [...accountNeeds.keys()]);
-    for (const [id, names] of accountNeeds) {
-      const rev = revs.get(id);
-      if (rev) for (const name of names) planAdd(accountPlan, userDbName(name), id, [rev]);
-    }
-    const accounts = await copyRevisions(ctx.couch, ctx.masterDb, accountPlan, {
-      concurrency: ctx.concurrency,
-    });
-    for (const [db, revs] of accounts.written) {
-      result.written.set(db, [...(result.written.get(db) ?? []), ...revs]);
-    }
-    result.gone += accounts.gone;
+  for (const [db, revs] of first?.written ?? []) {
+    result.written.set(db, [...revs, ...(result.written.get(db) ?? [])]);
   }
+  result.gone += first?.gone ?? 0;
   return { ...result, routed };
 }
 
