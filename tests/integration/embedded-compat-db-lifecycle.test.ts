@@ -16,6 +16,21 @@ describe('db delete and create with requests in flight', () => {
     await couch?.close();
   });
 
+  /**
+   * A db that is gone: 404 in CouchDB's words. CouchDB 3.4.3 itself answers a read just after a
+   * delete 500 "No DB shards could be opened." now and then (its shards still closing).
+   */
+  function expectGone(r: { status: number; body: unknown }) {
+    if (couch.real && r.status === 500) {
+      expect(r.body).toMatchObject({ reason: 'No DB shards could be opened.' });
+      return;
+    }
+    expect(r).toMatchObject({
+      status: 404,
+      body: { error: 'not_found', reason: 'Database does not exist.' },
+    });
+  }
+
   it('PUT /db after DELETE /db (reads racing the delete) - 201 every time', async () => {
     const db = couch.unique('lifecycle');
     const rounds = 25;
@@ -27,11 +42,10 @@ describe('db delete and create with requests in flight', () => {
       const deleted = await couch.admin$('DELETE', `/${db}`);
       expect({ round, status: deleted.status }).toEqual({ round, status: 200 });
       for (const read of await Promise.all(reads)) {
-        if (read.status === 404) {
-          expect(read.body).toEqual({ error: 'not_found', reason: 'Database does not exist.' });
-        } else expect(read.status).toBe(200);
+        if (read.status === 200) continue;
+        expectGone(read);
       }
-      expect((await couch.admin$('GET', `/${db}`)).status).toBe(404);
+      expectGone(await couch.admin$('GET', `/${db}`));
     }
     expect((await couch.admin$('PUT', `/${db}`)).status).toBe(201);
     expect((await couch.admin$('DELETE', `/${db}`)).status).toBe(200);
