@@ -98,6 +98,17 @@ export async function routeRows(
     const wanted = revs.filter((rev) => !ctx.echo.take(db, id, rev));
     if (wanted.length) planAdd(plan, db, id, wanted);
   };
+  /** Plans every leaf of a changed doc for those of `names` this round routes to. */
+  const routeTo = (names: Iterable<string>, row: ChangeRow) => {
+    const to = [...names].filter(keep);
+    if (to.length) routed += 1;
+    for (const name of to)
+      add(
+        name,
+        row.id,
+        row.changes.map((c) => c.rev),
+      );
+  };
 
   const others: ChangeRow[] = [];
   for (const row of rows) {
@@ -110,28 +121,12 @@ export async function routeRows(
       ctx,
       accounts.map((r) => r.id),
     );
-    for (const row of accounts) {
-      const to = [...recipientsOf(row.doc!, dir, stopPeople.get(row.id))].filter(keep);
-      if (to.length) routed += 1;
-      for (const name of to)
-        add(
-          name,
-          row.id,
-          row.changes.map((c) => c.rev),
-        );
-    }
+    for (const row of accounts) routeTo(recipientsOf(row.doc!, dir, stopPeople.get(row.id)), row);
   }
   const changedAccounts = new Set(accounts.map((r) => r.id));
   for (const row of others) {
     const doc = row.doc!;
-    const to = [...recipientsOf(doc, dir)].filter(keep);
-    if (to.length) routed += 1;
-    for (const name of to)
-      add(
-        name,
-        row.id,
-        row.changes.map((c) => c.rev),
-      );
+    routeTo(recipientsOf(doc, dir), row);
     // The account of a changed stop, unless it changed too (then every leaf goes already).
     if (
       doc.type === 'stop' &&
