@@ -6,6 +6,7 @@ import express from 'express';
 import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import type { ServerScope } from 'nano';
 import { createCouchProxy } from './couch/proxy';
+import { sessionOf } from './couch/session';
 import { OutpostError } from '../errors';
 import { enrolDevice, enrolErrorResponse, parseEnrolRequest } from './enrol';
 import { requestIdOf, requestLog, silentLogger, type Logger } from './log';
@@ -193,8 +194,8 @@ export function createApp({
             // credential CouchDB does not know is a failed sign-in.
             if (status !== 401) return countSignIn(limiter, name, address)(status);
             // The 401 waits for the check, so the next guess already finds it counted.
-            return knowsCredential(couch.target(), authorization).then((known) => {
-              if (known === false) limiter.failed(name, address);
+            return sessionOf(couch.target(), authorization).then((session) => {
+              if (session && !session.name) limiter.failed(name, address);
             });
           },
         });
@@ -332,21 +333,6 @@ function countSignIn(limiter: SignInLimiter, name: string, address: string) {
     if (status === 401) limiter.failed(name, address);
     else if (status >= 200 && status < 300) limiter.succeeded(name, address);
   };
-}
-
-/** Whether CouchDB accepts a Basic credential (its `/_session` names someone); null: no answer. */
-async function knowsCredential(target: string, authorization: string): Promise<boolean | null> {
-  try {
-    const res = await fetch(`${target}/_session`, {
-      headers: { authorization, accept: 'application/json' },
-      signal: AbortSignal.timeout(5000),
-    });
-    if (res.status === 401) return false;
-    const body = (await res.json()) as { userCtx?: { name?: string | null } };
-    return res.ok ? !!body.userCtx?.name : null;
-  } catch {
-    return null;
-  }
 }
 
 function sendTooMany(res: Response, waitMs: number): void {

@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { sessionOf } from '../couch/session';
 import type { Logger } from '../log';
 import { requestIdOf } from '../log';
 import type { OutpostMetrics } from './metrics';
@@ -29,31 +30,20 @@ function tokenMatches(offered: string, token: string | undefined): boolean {
   return !!token && timingSafeEqual(digest(offered), digest(token));
 }
 
-/** Asks CouchDB whom a Basic credential belongs to; null when it is an admin. */
+/** Refuses a Basic credential that is not a CouchDB admin's (CouchDB itself checks it); null: an admin. */
 async function checkAdmin(
   authorization: string,
   couchTarget: string,
   fetchImpl: typeof fetch,
 ): Promise<Refusal | null> {
-  let res: Response;
-  try {
-    res = await fetchImpl(`${couchTarget}/_session`, {
-      headers: { authorization, accept: 'application/json' },
-      signal: AbortSignal.timeout(5000),
-    });
-  } catch {
+  const session = await sessionOf(couchTarget, authorization, fetchImpl);
+  if (!session) {
     return { status: 503, error: 'unavailable', reason: 'CouchDB could not check the credential.' };
   }
-  const body = (await res.json().catch(() => ({}))) as {
-    userCtx?: { name?: string | null; roles?: string[] };
-  };
-  if (res.status === 401 || !body.userCtx?.name) {
+  if (!session.name) {
     return { status: 401, error: 'unauthorized', reason: 'Name or password is incorrect.' };
   }
-  if (!res.ok) {
-    return { status: 503, error: 'unavailable', reason: 'CouchDB could not check the credential.' };
-  }
-  if (!(body.userCtx.roles ?? []).includes('_admin')) {
+  if (!session.roles.includes('_admin')) {
     return { status: 403, error: 'forbidden', reason: 'Metrics are for admins only.' };
   }
   return null;
