@@ -13,6 +13,8 @@ export interface ChildStats {
   /** CPU time (user + system) the server process has used, ms. */
   cpuMs: number;
   rssMb: number;
+  /** V8 heap in use (RSS also counts LevelDB's native memory). */
+  heapMb: number;
 }
 
 export interface OutpostChild {

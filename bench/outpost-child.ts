@@ -40,6 +40,7 @@ process.on('message', (raw: unknown) => {
       router: server.router.stats(),
       cpuMs: (cpu.user + cpu.system) / 1000,
       rssMb: Math.round(process.memoryUsage().rss / 1e6),
+      heapMb: Math.round(process.memoryUsage().heapUsed / 1e6),
     });
   } else if (ask.type === 'idle') {
     server.router.idle(600_000).then(

@@ -38,6 +38,8 @@ export interface ScaleRun {
   /** Server CPU while nobody writes (after the load, settled), % of one core. */
   idleCpuPct: number;
   rssMb: number;
+  /** V8 heap in use after the load, MB. */
+  heapMb: number;
   /** Only for the run with the steady load. */
   load?: { writesPerSec: number; seconds: number; down: LatencyFigures; up: LatencyFigures };
 }
@@ -288,7 +290,7 @@ export async function scaleRun(
     while (!arrived() && Date.now() < deadline) await sleep(100);
     await child.idle();
     const after = await serverCpuMs(child);
-    const { rssMb } = await child.stats();
+    const { rssMb, heapMb } = await child.stats();
     const spanMs = performance.now() - t0;
     for (const stop of stops) stop();
     const cpuPerWriteMs = (after - before - (idlePct / 100) * spanMs) / count;
@@ -301,6 +303,7 @@ export async function scaleRun(
       cpuPerWriteMs: round(cpuPerWriteMs, 2),
       idleCpuPct: round(idleAfterPct, 2),
       rssMb,
+      heapMb,
     };
     if (opts.load) {
       result.load = {
@@ -369,7 +372,7 @@ export function scaleRows(r: ScaleResult): string[] {
     const target = run.load
       ? `provisioned < 120 s: ${run.provisionMs < 120_000 ? 'met' : 'NOT MET'}; p95 < 1 s both ways: ${run.load.down.p95Ms < 1000 && run.load.up.p95Ms < 1000 ? 'met' : 'NOT MET'}; idle: ${run.idleCpuPct < 1 ? 'met' : 'NOT MET'}`
       : `idle: ${run.idleCpuPct < 1 ? 'met' : 'NOT MET'}`;
-    return `| ${r.name}: ${run.people} people (${r.server}, own process) | teams of 100 (2 supervisors), written to \`_users\` at once; server-side only, no devices | provisioned in ${round(run.provisionMs / 1000)} s (${run.perPersonMs} ms/person); **${run.cpuPerWriteMs} ms server CPU per routed write**; idle ${run.idleCpuPct} % of a core, RSS ${run.rssMb} MB${load} | ${target} |`;
+    return `| ${r.name}: ${run.people} people (${r.server}, own process) | teams of 100 (2 supervisors), written to \`_users\` at once; server-side only, no devices | provisioned in ${round(run.provisionMs / 1000)} s (${run.perPersonMs} ms/person); **${run.cpuPerWriteMs} ms server CPU per routed write**; idle ${run.idleCpuPct} % of a core, RSS ${run.rssMb} MB (heap ${run.heapMb} MB)${load} | ${target} |`;
   });
   rows.push(
     `| ${r.name}: CPU per routed write, ${last?.people} vs ${first?.people} people | same runs | **${ratio}x** | within 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT MET'} |`,
