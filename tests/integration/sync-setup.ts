@@ -71,6 +71,8 @@ export function switchableFetch(rewrite?: (res: Response) => Response) {
   const seen: SeenRequest[] = [];
   const state = {
     online: true,
+    /** How long a request takes to fail while offline (a browser's error is not instant). */
+    failAfterMs: 0,
     seen,
     /** Docs sent in `_bulk_docs` bodies so far. */
     bulkDocsSent: () => seen.reduce((n, r) => n + r.bulkDocs, 0),
@@ -82,7 +84,10 @@ export function switchableFetch(rewrite?: (res: Response) => Response) {
         bulkDocs = (JSON.parse(init.body) as { docs: unknown[] }).docs.length;
       }
       seen.push({ method, url, bulkDocs });
-      if (!state.online) throw new TypeError('fetch failed');
+      if (!state.online) {
+        if (state.failAfterMs > 0) await new Promise((r) => setTimeout(r, state.failAfterMs));
+        throw new TypeError('fetch failed');
+      }
       const res = await fetch(input, init);
       return rewrite ? rewrite(res) : res;
     }) as FetchImpl,

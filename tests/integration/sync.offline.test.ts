@@ -146,4 +146,44 @@ describe('startSync - offline and back', () => {
     await pause(100);
     expect(again.status.pending).toBe(4);
   });
+
+  it("going offline drops the long poll in flight: an answer it still gets is not 'heard' later", async () => {
+    let clock = Date.parse('2026-05-04T09:00:00Z');
+    const { user, net, local, sync } = await offlineDevice({ now: () => clock });
+    net.online = true;
+    await waitFor('idle', () => sync.status.state === 'idle');
+    const heard = sync.status.lastSuccessAt;
+    await waitFor('the long poll out', () =>
+      net.seen.some((r) => r.url.includes('/_changes') && r.url.includes('feed=longpoll')),
+    );
+
+    // The network goes (a fetch already sent still gets its answer, as in a browser) and the
+    // app hears `offline`. 95 minutes on, a revision the device already holds reaches the
+    // server: the old long poll would carry it, and taking it needs no further request.
+    net.online = false;
+    net.failAfterMs = 200;
+    sync.restart('offline');
+    clock += 95 * 60_000;
+    const both = {
+      _id: 'note:both',
+      _rev: '1-0a1b2c',
+      type: 'note',
+      text: 'on both',
+      deviceId: 'dev-other',
+    };
+    await local.bulkDocs([both], { new_edits: false });
+    await waitFor('offline', () => sync.status.state === 'offline');
+    const put = await fx.couch.admin$('POST', `/${user.db}/_bulk_docs`, {
+      docs: [both],
+      new_edits: false,
+    });
+    expect(put.status).toBe(201);
+    await pause(500);
+    expect(sync.status.lastSuccessAt).toBe(heard);
+
+    net.online = true;
+    sync.restart('online');
+    await waitFor('idle once back', () => sync.status.state === 'idle');
+    expect(sync.status.lastSuccessAt).toBe(new Date(clock).toISOString());
+  });
 });

@@ -11,11 +11,8 @@ class FakeTarget extends EventTarget {
 }
 
 function setup() {
-  const calls: (RestartReason | 'refresh')[] = [];
-  const controller = {
-    restart: (reason: RestartReason) => void calls.push(reason),
-    refresh: () => void calls.push('refresh'),
-  };
+  const calls: RestartReason[] = [];
+  const controller = { restart: (reason: RestartReason) => void calls.push(reason) };
   const window = new FakeTarget();
   const document = new FakeTarget();
   const detach = attachSyncTriggers(controller, { window, document });
@@ -39,10 +36,10 @@ describe('attachSyncTriggers', () => {
     expect(calls).toEqual(['visible']);
   });
 
-  it('refreshes the status on `offline` without restarting', () => {
+  it('restarts on `offline` (dropping the requests in flight)', () => {
     const { calls, window } = setup();
     window.fire('offline');
-    expect(calls).toEqual(['refresh']);
+    expect(calls).toEqual(['offline']);
   });
 
   it('ignores events on the wrong target', () => {

@@ -91,8 +91,11 @@ const MAX_LISTED_PHOTOS = 200;
 
 type Direction = 'pull' | 'push' | 'media';
 
-/** Why the lanes restart; 'online' and 'visible' are ignored while the credential is refused. */
-export type RestartReason = 'online' | 'visible' | 'manual' | 'credentials' | 'remote';
+/**
+ * Why the lanes restart; the browser's events ('online', 'offline', 'visible') are ignored
+ * while the credential is refused.
+ */
+export type RestartReason = 'online' | 'offline' | 'visible' | 'manual' | 'credentials' | 'remote';
 
 /** Controls and observes a running sync. */
 export interface SyncController {
@@ -104,8 +107,6 @@ export interface SyncController {
   syncNow(): void;
   /** Restarts both lanes now, unless the server refused the credential and `reason` is a trigger. */
   restart(reason: RestartReason): void;
-  /** Re-reads the browser's online flag and updates the status (on the `offline` event). */
-  refresh(): void;
   /** Uses new credentials (remote from openRemoteDb) and restarts, leaving 'unauthorized'. */
   setCredentials(credentials: Credentials): void;
   /** Switches to another remote db handle and restarts. */
@@ -470,7 +471,13 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
 
   function restart(reason: RestartReason) {
     if (input.stopped) return;
-    if (input.auth && (reason === 'online' || reason === 'visible')) return update();
+    if (input.auth && (reason === 'online' || reason === 'offline' || reason === 'visible')) {
+      return update();
+    }
+    // The network is gone: a request in flight (the pull's long poll) would hang on it, and
+    // an answer it still got would be counted as heard after the loss. The lanes start again
+    // and back off as usual (their first requests fail at once), without a reset.
+    if (reason === 'offline') return startLanes();
     restartNow();
   }
 
@@ -489,7 +496,6 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       if (!input.stopped) restartNow();
     },
     restart,
-    refresh: update,
     check: () => checking ?? runCheck(),
     setCredentials(credentials) {
       const connection = connectionOf(remote);

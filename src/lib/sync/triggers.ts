@@ -1,6 +1,7 @@
 /**
- * Browser events that restart sync (DESIGN.md section 7): `online`, and the page becoming visible
- * again (a phone unlocked, a tab brought back, where long-polls may have died silently).
+ * Browser events that restart sync (DESIGN.md section 7): `online`, `offline` (the requests in
+ * flight go with the network), and the page becoming visible again (a phone unlocked, a tab
+ * brought back, where long-polls may have died silently).
  */
 import type { SyncController } from './sync';
 
@@ -16,13 +17,13 @@ export interface TriggerTargets {
   document: EventTargetLike & { readonly visibilityState: string };
 }
 
-/** Restarts `controller` on `online` and on `visibilitychange` to visible; returns a detach function. */
+/** Restarts `controller` on `online`, `offline` and `visibilitychange` to visible; returns a detach function. */
 export function attachSyncTriggers(
-  controller: Pick<SyncController, 'restart' | 'refresh'>,
+  controller: Pick<SyncController, 'restart'>,
   targets: TriggerTargets,
 ): () => void {
   const onOnline = () => controller.restart('online');
-  const onOffline = () => controller.refresh();
+  const onOffline = () => controller.restart('offline');
   const onVisibility = () => {
     if (targets.document.visibilityState === 'visible') controller.restart('visible');
   };
