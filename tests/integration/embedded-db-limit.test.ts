@@ -2,7 +2,7 @@
  * The embedded server's open-db limit (CouchDB's max_dbs_open, embedded/db-lru.ts): with more
  * dbs than the limit, idle ones are closed and opened again on the next request, with every doc
  * intact; a db with a request under way (a longpoll) stays open and answers; the file
- * descriptors stay bounded instead of growing by four per db.
+ * descriptors stay bounded instead of growing by four per db, and so do the db objects in memory.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,8 @@ describe('embedded server: more dbs than it keeps open', () => {
     // express-pouchdb's own cache is the limited one: full, and no fuller.
     expect(couch.openDbCount()).toBeGreaterThanOrEqual(LIMIT);
     expect(couch.openDbCount()).toBeLessThanOrEqual(LIMIT + 3); // + _users, _replicator, all-dbs
+    // No other PouchDB object outlives its use (`PUT /db` kept the one it created with).
+    expect(couch.dbObjectCount()).toBeLessThanOrEqual(LIMIT + 3);
     if (process.platform === 'linux') {
       // Four descriptors per LevelDB would be 120 here.
       expect(openFds() - fdsBefore).toBeLessThan(4 * (LIMIT + 3) + 10);

@@ -13,6 +13,8 @@ const ALL_DBS_NAME = 'pouch__all_dbs__';
 type Listener = (...args: unknown[]) => void;
 
 export interface OpenDbs {
+  /** PouchDB db objects alive now (the db cache's, and any other not yet closed). */
+  count(): number;
   /** Closes every db still open (pending all-dbs bookkeeping first), removes the listeners. */
   closeAll(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export function trackOpenDbs(Pouch: PouchDB.Static): OpenDbs {
     Promise.all(dbs.map((db) => db.close().catch(() => undefined)));
 
   return {
+    count: () => open.size,
     async closeAll() {
       await allDbsSettled();
       await closeEach([...open].filter((db) => db.name !== ALL_DBS_NAME));

@@ -40,6 +40,8 @@ export interface EmbeddedCouch {
   PouchDB: PouchDB.Static;
   /** Dbs open in the server's cache now (at most `maxDbsOpen` when none is in use). */
   openDbCount(): number;
+  /** PouchDB db objects the server holds now, in its cache or not (a leak shows here). */
+  dbObjectCount(): number;
   close(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export async function startEmbeddedCouch(opts: EmbeddedCouchOptions): Promise<Em
     url,
     PouchDB: Pouch,
     openDbCount: lru.size,
+    dbObjectCount: openDbs.count,
     async close() {
       await replicator?.stop();
       dbUpdates.close();
