@@ -76,6 +76,11 @@ export interface PushLaneOptions extends LaneTuning {
   name?: string;
   /** A gate this lane holds closed while it has work, open once caught up or backing off. */
   busy?: LaneGate;
+  /**
+   * A gate this lane holds closed from its first batch with docs to send until that catch-up
+   * ends (done, failed or cancelled): the pull lane waits at it (held-changes.ts).
+   */
+  sending?: LaneGate;
   /** Revisions just pulled from the server: no need to ask the server about them (pulled-revs.ts). */
   pulled?: PulledRevs;
   /**
@@ -100,7 +105,7 @@ function attachmentBytes(doc: Doc): number {
 
 /** Starts the push lane; its checkpoint is a `_local` doc on the remote, keyed by the local db. */
 export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions): Lane {
-  const { backoff, on, batchSize, media, busy } = opts;
+  const { backoff, on, batchSize, media, busy, sending } = opts;
   const ownDeviceId = media ? undefined : opts.ownDeviceId;
   const writesInFlight = media ? 1 : WRITES_IN_FLIGHT;
   const carries = (id: string) => !id.startsWith('_design/') && (opts.carries?.(id) ?? true);
@@ -317,6 +322,7 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
       pending = prepare(batch.lastSeq);
       pending.catch(() => undefined); // awaited next turn; a failed write must not leave it unhandled
       stillRunning();
+      if (batch.docs.length > 0) sending?.close();
       const done = batch.docs.length > 0 ? write(batch.docs) : Promise.resolve();
       done.catch(() => undefined); // awaited in order by settleOldest
       writing.push({ batch, done });
@@ -342,7 +348,11 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
         // while the critical lane has work (that read competes with the push for the device).
         if (media) await Promise.race([media.waitFor.wait(), cancelledPromise]);
         if (cancelled) break;
-        await catchUp();
+        try {
+          await catchUp();
+        } finally {
+          sending?.open();
+        }
         if (cancelled) break;
         if (!dirty) busy?.open();
         on.phase?.('idle');
@@ -364,6 +374,7 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
       if (cancelled) return;
       cancelled = true;
       cancelSignal();
+      sending?.open();
       feed.cancel();
       wake?.();
       // A request in flight ends with its own timeout; do not wait longer than this for it.
