@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLaneGate } from '$lib/sync/gate';
 import { heldChanges, type ChangesFeedLike } from '$lib/sync/held-changes';
 import { replicationSource, type AnyDb } from '$lib/sync/lane';
@@ -22,6 +22,10 @@ function fakeFeed() {
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('a changes feed held at a gate', () => {
   it('starts only when the gate opens, with the listeners given before', async () => {
@@ -108,5 +112,23 @@ describe('a changes feed held at a gate', () => {
     expect(fakes).toHaveLength(2);
     fakes[1].finish({ results: [], last_seq: 5 });
     expect(await held).toEqual({ results: [], last_seq: 5 });
+  });
+
+  it('waits for a push that hangs at most 10 s, then reads anyway', async () => {
+    vi.useFakeTimers();
+    const gate = createLaneGate();
+    let started = 0;
+    const db = {
+      name: 'http://server/userdb-616e61',
+      changes: () => {
+        started += 1;
+        return fakeFeed().feed;
+      },
+    } as unknown as AnyDb;
+    void replicationSource(db, 'key', { waitFor: gate }).changes({ since: 5 });
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(started).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(started).toBe(1);
   });
 });

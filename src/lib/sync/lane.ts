@@ -50,6 +50,12 @@ const CANCEL_WAIT_MS = 5000;
 /** PouchDB's replication emits events its typings do not list ('requestError', 'checkpoint'). */
 type Emitter = { on(event: string, listener: (arg: never) => void): unknown };
 
+/**
+ * The longest a `_changes` read waits for the push lane: a push request that hangs (a dead
+ * connection the browser has not noticed yet) must not keep the server's changes from the device.
+ */
+const MAX_HOLD_MS = 10_000;
+
 /** How long the pull lane's replicator is answered `info()` from the last success. */
 const INFO_REUSE_MS = 10_000;
 
@@ -66,8 +72,8 @@ const INFO_REUSE_MS = 10_000;
  *    asks the server's `GET /` for a uuid, falling back to the URL when that request fails: one
  *    run then read and wrote another checkpoint doc than the next, so a run could start from a
  *    checkpoint of another db or miss the one the previous run wrote (chaos seed 24's trace).
- *  - `changes()` waits while `waitFor` is closed: the push lane holds it closed while it sends
- *    this device's own writes (held-changes.ts).
+ *  - `changes()` waits while `waitFor` is closed, at most `MAX_HOLD_MS`: the push lane holds it
+ *    closed while it sends this device's own writes (held-changes.ts).
  * Everything else goes to the remote unchanged.
  */
 export function replicationSource(
@@ -91,7 +97,11 @@ export function replicationSource(
   const id = () => Promise.resolve(`outpost-pull ${key}`);
   const changes = (options: PouchDB.Core.ChangesOptions) => {
     const start = () => db.changes(options) as unknown as ChangesFeedLike;
-    return !waitFor || waitFor.isOpen ? start() : heldChanges(waitFor.wait(), start);
+    if (!waitFor || waitFor.isOpen) return start();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, MAX_HOLD_MS)));
+    const open = Promise.race([waitFor.wait(), bound]).finally(() => clearTimeout(timer));
+    return heldChanges(open, start);
   };
   const own: Record<string | symbol, unknown> = { info, id, changes };
   return new Proxy(db, {
