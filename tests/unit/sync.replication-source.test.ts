@@ -20,7 +20,7 @@ describe("the pull lane's view of the remote", () => {
   it('answers info() from the last success for 10 s, then asks the server again', async () => {
     const { db, state } = fakeRemote();
     let now = 1_000;
-    const source = replicationSource(db, 'key', () => now);
+    const source = replicationSource(db, 'key', { now: () => now });
     expect((await source.info()).update_seq).toBe('1-x');
     now += 9_000;
     expect((await source.info()).update_seq).toBe('1-x');
@@ -33,7 +33,7 @@ describe("the pull lane's view of the remote", () => {
   it('never fails info(): a failure is answered from the last success, or with empty figures', async () => {
     const { db, state } = fakeRemote();
     let now = 0;
-    const source = replicationSource(db, 'key', () => now);
+    const source = replicationSource(db, 'key', { now: () => now });
     state.down = true;
     expect(await source.info()).toEqual({ db_name: db.name, doc_count: 0, update_seq: 0 });
     state.down = false;

@@ -15,9 +15,9 @@ export interface LaneGate {
   wait(): Promise<void>;
 }
 
-/** A gate, closed until the critical lane first catches up. */
-export function createLaneGate(): LaneGate {
-  let open = false;
+/** A gate, closed until the critical lane first catches up (or open at first, if asked). */
+export function createLaneGate(initiallyOpen = false): LaneGate {
+  let open = initiallyOpen;
   const waiters: (() => void)[] = [];
   return {
     close() {

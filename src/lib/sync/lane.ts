@@ -7,6 +7,8 @@
  * (push-lane.ts), which speaks the replication protocol itself.
  */
 import type { Backoff } from './backoff';
+import type { LaneGate } from './gate';
+import { heldChanges, type ChangesFeedLike } from './held-changes';
 import { bootstrapPull, isEmptyDb } from './bootstrap';
 import { checkPullOrigin, type PullOrigin } from './pull-origin';
 import { traceReplication, tracedSource, tracedTarget, type PullTrace } from './pull-trace';
@@ -48,6 +50,12 @@ const CANCEL_WAIT_MS = 5000;
 /** PouchDB's replication emits events its typings do not list ('requestError', 'checkpoint'). */
 type Emitter = { on(event: string, listener: (arg: never) => void): unknown };
 
+/**
+ * The longest a `_changes` read waits for the push lane: a push request that hangs (a dead
+ * connection the browser has not noticed yet) must not keep the server's changes from the device.
+ */
+const MAX_HOLD_MS = 10_000;
+
 /** How long the pull lane's replicator is answered `info()` from the last success. */
 const INFO_REUSE_MS = 10_000;
 
@@ -64,9 +72,16 @@ const INFO_REUSE_MS = 10_000;
  *    asks the server's `GET /` for a uuid, falling back to the URL when that request fails: one
  *    run then read and wrote another checkpoint doc than the next, so a run could start from a
  *    checkpoint of another db or miss the one the previous run wrote (chaos seed 24's trace).
+ *  - `changes()` waits while `waitFor` is closed, at most `MAX_HOLD_MS`: the push lane holds it
+ *    closed while it sends this device's own writes (held-changes.ts).
  * Everything else goes to the remote unchanged.
  */
-export function replicationSource(db: AnyDb, key: string, now: () => number = Date.now): AnyDb {
+export function replicationSource(
+  db: AnyDb,
+  key: string,
+  opts: { now?: () => number; waitFor?: LaneGate } = {},
+): AnyDb {
+  const { now = Date.now, waitFor } = opts;
   let last: PouchDB.Core.DatabaseInfo | null = null;
   let lastAt = -Infinity;
   const info = () =>
@@ -80,9 +95,17 @@ export function replicationSource(db: AnyDb, key: string, now: () => number = Da
           () => last ?? { db_name: db.name, doc_count: 0, update_seq: 0 },
         );
   const id = () => Promise.resolve(`outpost-pull ${key}`);
+  const changes = (options: PouchDB.Core.ChangesOptions) => {
+    const start = () => db.changes(options) as unknown as ChangesFeedLike;
+    if (!waitFor || waitFor.isOpen) return start();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, MAX_HOLD_MS)));
+    const open = Promise.race([waitFor.wait(), bound]).finally(() => clearTimeout(timer));
+    return heldChanges(open, start);
+  };
+  const own: Record<string | symbol, unknown> = { info, id, changes };
   return new Proxy(db, {
-    get: (target, prop) =>
-      prop === 'info' ? info : prop === 'id' ? id : Reflect.get(target, prop, target),
+    get: (target, prop) => (prop in own ? own[prop] : Reflect.get(target, prop, target)),
   });
 }
 
@@ -115,10 +138,12 @@ export function startPullLane(
     remoteKey: string;
     /** Traces every step (pull-trace.ts); nothing is wrapped without it. */
     trace?: PullTrace;
+    /** Closed while the push lane sends this device's writes: the next `_changes` waits. */
+    waitFor?: LaneGate;
   },
 ): Lane {
   const { backoff, on, trace } = opts;
-  const source = replicationSource(remote, opts.remoteKey);
+  const source = replicationSource(remote, opts.remoteKey, { waitFor: opts.waitFor });
   let cancelled = false;
   let backingOff = false;
   let rep: PouchDB.Replication.Replication<Record<string, unknown>> | null = null;

@@ -9,6 +9,13 @@
 import type { LocalDb } from '../db/pouch';
 import { isEvictionRevision, isPhotoId } from '../domain/photo';
 
+/**
+ * The count's listener hears local writes at most this often: a backlog of thousands, read when
+ * sync starts, would otherwise re-derive the sync status (and redraw its badge) once per doc.
+ * The first write after a quiet moment and every confirmation are heard at once.
+ */
+const WRITE_NOTIFY_MS = 50;
+
 /** The `_local` doc holding the push lane's last confirmed local sequence. */
 export const PENDING_CHECKPOINT_ID = '_local/outpost-sync-pending';
 
@@ -65,7 +72,21 @@ export function createPendingTracker(
 
   /** Counted photos, kept with every change of `entries` so a count costs nothing. */
   let photos = 0;
-  const notify = () => opts.onCount(entries.size, photos);
+  let notifyTimer: ReturnType<typeof setTimeout> | undefined;
+  let notifiedAt = -Infinity;
+  const notify = () => {
+    clearTimeout(notifyTimer);
+    notifyTimer = undefined;
+    notifiedAt = Date.now();
+    opts.onCount(entries.size, photos);
+  };
+  /** A write is heard at once after a quiet moment, then at most every WRITE_NOTIFY_MS. */
+  const notifySoon = () => {
+    if (notifyTimer) return;
+    const wait = notifiedAt + WRITE_NOTIFY_MS - Date.now();
+    if (wait <= 0) notify();
+    else notifyTimer = setTimeout(notify, wait);
+  };
 
   function put(id: string, entry: Entry) {
     if (!entries.has(id) && laneOf(id) === 'media') photos += 1;
@@ -137,7 +158,7 @@ export function createPendingTracker(
           // The winning revision came from elsewhere (pulled): nothing of ours left to count.
           remove(change.id);
         }
-        notify();
+        notifySoon();
       });
   })();
 
@@ -178,6 +199,7 @@ export function createPendingTracker(
     },
     stop() {
       stopped = true;
+      clearTimeout(notifyTimer);
       feed?.cancel();
     },
   };

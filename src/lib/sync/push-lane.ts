@@ -21,10 +21,26 @@ import type { PhotoUpload } from './status';
 
 type Doc = Record<string, unknown> & { _id: string };
 
-/** One leaf revision of a doc. */
+/** One leaf revision of a doc; `doc` when the changes feed already gave all of it. */
 interface Leaf {
   id: string;
   rev: string;
+  doc?: Doc;
+}
+
+/**
+ * The doc as sent, from a changes row read with its doc, when that row holds everything: a doc
+ * with one leaf, of generation 1 (its history is that one revision) and no attachments. A new
+ * doc, the bulk of an offline backlog, then costs no second read; any other leaf is read with
+ * its history.
+ */
+function wholeFromChange(row: { changes: { rev: string }[]; doc?: unknown }): Doc | undefined {
+  const doc = row.doc as Doc | undefined;
+  const [only, ...more] = row.changes;
+  if (!doc || more.length > 0 || doc._rev !== only.rev || doc._attachments) return undefined;
+  const [generation, hash] = only.rev.split('-');
+  if (generation !== '1' || !hash) return undefined;
+  return { ...doc, _revisions: { start: 1, ids: [hash] } };
 }
 
 interface Batch {
@@ -76,6 +92,11 @@ export interface PushLaneOptions extends LaneTuning {
   name?: string;
   /** A gate this lane holds closed while it has work, open once caught up or backing off. */
   busy?: LaneGate;
+  /**
+   * A gate this lane holds closed from its first batch with docs to send until that catch-up
+   * ends (done, failed or cancelled): the pull lane waits at it (held-changes.ts).
+   */
+  sending?: LaneGate;
   /** Revisions just pulled from the server: no need to ask the server about them (pulled-revs.ts). */
   pulled?: PulledRevs;
   /**
@@ -100,7 +121,7 @@ function attachmentBytes(doc: Doc): number {
 
 /** Starts the push lane; its checkpoint is a `_local` doc on the remote, keyed by the local db. */
 export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions): Lane {
-  const { backoff, on, batchSize, media, busy } = opts;
+  const { backoff, on, batchSize, media, busy, sending } = opts;
   const ownDeviceId = media ? undefined : opts.ownDeviceId;
   const writesInFlight = media ? 1 : WRITES_IN_FLIGHT;
   const carries = (id: string) => !id.startsWith('_design/') && (opts.carries?.(id) ?? true);
@@ -183,13 +204,20 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
   }
 
   async function prepare(since: number | string): Promise<Batch | null> {
-    const changes = await local.changes({ since, limit: batchSize, style: 'all_docs' });
+    // The critical lane reads each change with its doc (PouchDB reads it for the row anyway).
+    const changes = await local.changes({
+      since,
+      limit: batchSize,
+      style: 'all_docs',
+      include_docs: !media,
+    });
     if (changes.results.length === 0) return null;
     stillRunning();
-    const leaves = changes.results.flatMap((row) => {
+    const leaves = changes.results.flatMap((row): Leaf[] => {
       const revs = row.changes.map((c) => c.rev);
       if (!carries(row.id) || opts.pulled?.consume(row.id, revs)) return [];
-      return revs.map((rev) => ({ id: row.id, rev }));
+      const doc = wholeFromChange(row);
+      return doc ? [{ id: row.id, rev: revs[0], doc }] : revs.map((rev) => ({ id: row.id, rev }));
     });
     const docs = ownDeviceId ? await sendOwnAskOthers(leaves) : await read(await missingOf(leaves));
     if (media) {
@@ -213,14 +241,16 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
    */
   async function read(leaves: Leaf[]): Promise<Doc[]> {
     const got = await Promise.all(
-      leaves.map(({ id, rev }) =>
-        local.get(id, { rev, revs: true, attachments: !media }).then(
-          (doc) => doc as unknown as Doc,
-          (err: unknown) => {
-            if ((err as { status?: number }).status === 404) return null;
-            throw err;
-          },
-        ),
+      leaves.map(({ id, rev, doc }) =>
+        doc
+          ? doc
+          : local.get(id, { rev, revs: true, attachments: !media }).then(
+              (doc) => doc as unknown as Doc,
+              (err: unknown) => {
+                if ((err as { status?: number }).status === 404) return null;
+                throw err;
+              },
+            ),
       ),
     );
     stillRunning();
@@ -234,8 +264,9 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
     for (const { id, rev } of leaves) (diff[id] ??= []).push(rev);
     const missing = await remote.revsDiff(diff);
     stillRunning();
+    const asked = new Map(leaves.map((leaf) => [`${leaf.rev} ${leaf.id}`, leaf]));
     return Object.entries(missing).flatMap(([id, m]) =>
-      (m.missing ?? []).map((rev) => ({ id, rev })),
+      (m.missing ?? []).map((rev) => asked.get(`${rev} ${id}`) ?? { id, rev }),
     );
   }
 
@@ -317,6 +348,7 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
       pending = prepare(batch.lastSeq);
       pending.catch(() => undefined); // awaited next turn; a failed write must not leave it unhandled
       stillRunning();
+      if (batch.docs.length > 0) sending?.close();
       const done = batch.docs.length > 0 ? write(batch.docs) : Promise.resolve();
       done.catch(() => undefined); // awaited in order by settleOldest
       writing.push({ batch, done });
@@ -342,7 +374,11 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
         // while the critical lane has work (that read competes with the push for the device).
         if (media) await Promise.race([media.waitFor.wait(), cancelledPromise]);
         if (cancelled) break;
-        await catchUp();
+        try {
+          await catchUp();
+        } finally {
+          sending?.open();
+        }
         if (cancelled) break;
         if (!dirty) busy?.open();
         on.phase?.('idle');
@@ -364,6 +400,7 @@ export function startPushLane(local: AnyDb, remote: AnyDb, opts: PushLaneOptions
       if (cancelled) return;
       cancelled = true;
       cancelSignal();
+      sending?.open();
       feed.cancel();
       wake?.();
       // A request in flight ends with its own timeout; do not wait longer than this for it.

@@ -430,11 +430,14 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
     input.push = 'starting';
     input.pull = 'starting';
     input.media = photoLane ? 'starting' : 'idle';
+    // The pull lane reads the server's changes only while no own write is on its way up.
+    const sending = createLaneGate(true);
     const pull = startPullLane(local, remote, {
       ...tuning,
       remoteKey: connectionOf(remote)?.url ?? remote.name,
       backoff: backoffs.pull,
       on: handlers('pull', gen),
+      waitFor: sending,
       ...(opts.pullTrace ? { trace: opts.pullTrace } : {}),
     });
     const gate = createLaneGate();
@@ -444,6 +447,7 @@ export function startSync(local: LocalDb, remote: AnyDb, opts: SyncOptions): Syn
       on: handlers('push', gen),
       pulled,
       ownDeviceId: opts.deviceId,
+      sending,
       ...(photoLane ? { carries: (id: string) => !isPhotoId(id), busy: gate } : {}),
     });
     lanes = [pull, push];
