@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPendingTracker } from '$lib/sync/pending';
 import { destroyMemoryDbs, memoryDb } from '../helpers/memory-db';
 
@@ -61,5 +61,25 @@ describe('the pending count', () => {
     tracker.confirm(update_seq);
     expect(heard.at(-1)).toBe(0);
     tracker.stop();
+  });
+
+  it('hears the first write after everything was confirmed without waiting for the throttle', async () => {
+    const { db, heard, tracker } = await tracked();
+    await db.put(note(1));
+    await until(() => heard.at(-1) === 1);
+    tracker.confirm((await db.info()).update_seq);
+    expect(heard.at(-1)).toBe(0);
+    // The throttle's timer never fires here: only a write heard at once is heard at all.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await db.put(note(2));
+      for (let i = 0; i < 2000 && heard.at(-1) !== 1; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(heard.at(-1)).toBe(1);
+    } finally {
+      vi.useRealTimers();
+      tracker.stop();
+    }
   });
 });

@@ -74,17 +74,22 @@ export function createPendingTracker(
   let photos = 0;
   let notifyTimer: ReturnType<typeof setTimeout> | undefined;
   let notifiedAt = -Infinity;
+  let toldNothing = true;
   const notify = () => {
     clearTimeout(notifyTimer);
     notifyTimer = undefined;
     notifiedAt = Date.now();
+    toldNothing = entries.size === 0;
     opts.onCount(entries.size, photos);
   };
-  /** A write is heard at once after a quiet moment, then at most every WRITE_NOTIFY_MS. */
+  /**
+   * A write is heard at once after a quiet moment or when nothing was pending (the first write
+   * always shows), then at most every WRITE_NOTIFY_MS.
+   */
   const notifySoon = () => {
     if (notifyTimer) return;
     const wait = notifiedAt + WRITE_NOTIFY_MS - Date.now();
-    if (wait <= 0) notify();
+    if (wait <= 0 || toldNothing) notify();
     else notifyTimer = setTimeout(notify, wait);
   };
 
