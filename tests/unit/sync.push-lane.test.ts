@@ -32,7 +32,7 @@ async function pushOnce(local: AnyDb, remote: AnyDb) {
 async function leaves(db: AnyDb, id: string) {
   const got = await db.get(id, { open_revs: 'all', revs: true });
   return got
-    .map((r) => ('ok' in r ? (r.ok as { _rev: string; _revisions: unknown }) : null))
+    .map((r) => ('ok' in r ? (r.ok as unknown as { _rev: string; _revisions: unknown }) : null))
     .filter((d) => d !== null)
     .map((d) => ({ rev: d._rev, history: d._revisions }))
     .sort((a, b) => a.rev.localeCompare(b.rev));
