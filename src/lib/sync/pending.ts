@@ -74,12 +74,11 @@ export function createPendingTracker(
   let photos = 0;
   let notifyTimer: ReturnType<typeof setTimeout> | undefined;
   let notifiedAt = -Infinity;
-  let toldNothing = true;
   const notify = () => {
     clearTimeout(notifyTimer);
     notifyTimer = undefined;
-    notifiedAt = Date.now();
-    toldNothing = entries.size === 0;
+    // Once nothing is pending the next write is heard at once, as after a quiet moment.
+    notifiedAt = entries.size === 0 ? -Infinity : Date.now();
     opts.onCount(entries.size, photos);
   };
   /**
@@ -89,7 +88,7 @@ export function createPendingTracker(
   const notifySoon = () => {
     if (notifyTimer) return;
     const wait = notifiedAt + WRITE_NOTIFY_MS - Date.now();
-    if (wait <= 0 || toldNothing) notify();
+    if (wait <= 0) notify();
     else notifyTimer = setTimeout(notify, wait);
   };
 

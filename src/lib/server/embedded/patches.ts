@@ -159,24 +159,15 @@ function releaseCreator(db) {
 }
 `;
 
+/** `PUT /db`'s 201 answer at one of its two places (indented by `pad`), releasing first. */
+const releaseBeforeCreated = (pad: string): [string, string] => {
+  const created = `${pad}utils.setLocation(res, name);\n${pad}utils.sendJSON(res, 201, {ok: true});`;
+  return [created, `${pad}releaseCreator(db);\n${created}`];
+};
+
 patchModule(
   join(expressPouchDir, 'routes', 'db.js'),
-  [
-    [
-      `                utils.setLocation(res, name);
-                utils.sendJSON(res, 201, {ok: true});`,
-      `                releaseCreator(db);
-                utils.setLocation(res, name);
-                utils.sendJSON(res, 201, {ok: true});`,
-    ],
-    [
-      `        utils.setLocation(res, name);
-        utils.sendJSON(res, 201, {ok: true});`,
-      `        releaseCreator(db);
-        utils.setLocation(res, name);
-        utils.sendJSON(res, 201, {ok: true});`,
-    ],
-  ],
+  [releaseBeforeCreated(' '.repeat(16)), releaseBeforeCreated(' '.repeat(8))],
   { append: RELEASE_CREATOR, owner: OWNER },
 );
 
