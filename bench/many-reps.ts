@@ -29,6 +29,10 @@ export interface ManyRepsResult {
   setupMs: number;
   /** From all syncs starting to the last device idle with its docs in master, ms. */
   syncMs: number;
+  /** From all syncs starting to the last device idle (the rest is the router's way up), ms. */
+  lastDeviceMs: number;
+  /** CPU time the server process used over `syncMs`. */
+  serverCpuMs: number;
   /** Per device: time until idle with nothing pending. */
   deviceP50Ms: number;
   deviceP95Ms: number;
@@ -149,6 +153,12 @@ export async function benchManyReps(reps = 200, stops = 5): Promise<ManyRepsResu
     const setupMs = performance.now() - setupStart;
     progress(`setup done in ${round(setupMs / 1000)} s; starting ${devices.length} syncs`);
 
+    const expected = devices.length * stops * 3;
+    const masterCount = async () => (await couch('GET', `/${server.masterDb}`)).doc_count as number;
+    // Waited on first: looking up every written id costs the server an index read per id, so
+    // that check runs only once master's doc count says they could all be there.
+    const masterBefore = await masterCount();
+    const cpuBefore = (await server.stats()).cpuMs;
     const t0 = performance.now();
     for (const d of devices) {
       const cred = enrolled.get(d.name);
@@ -164,7 +174,6 @@ export async function benchManyReps(reps = 200, stops = 5): Promise<ManyRepsResu
         else if (s.pending > 0) d.idleAt = undefined;
       });
     }
-    const expected = devices.length * stops * 3;
     const inMaster = async () => {
       const res = await couch('POST', `/${server.masterDb}/_all_docs`, {
         keys: devices.flatMap((d) => dayOfWork(d.name, stops).map((doc) => doc._id)),
@@ -172,11 +181,15 @@ export async function benchManyReps(reps = 200, stops = 5): Promise<ManyRepsResu
       const rows = res.rows as { error?: string }[];
       return rows.filter((r) => !r.error).length;
     };
+    let lastDeviceAt = NaN;
     const settled = await until(600_000, async () => {
       if (devices.some((d) => d.sync && d.idleAt === undefined)) return false;
+      if (Number.isNaN(lastDeviceAt)) lastDeviceAt = performance.now();
+      if ((await masterCount()) - masterBefore < expected) return false;
       return (await inMaster()) === expected;
     });
     const syncMs = performance.now() - t0;
+    const serverCpuMs = (await server.stats()).cpuMs - cpuBefore;
     if (!settled) {
       for (const d of devices) {
         const s = d.sync?.status;
@@ -195,6 +208,8 @@ export async function benchManyReps(reps = 200, stops = 5): Promise<ManyRepsResu
       docsPerRep: stops * 3,
       setupMs: round(setupMs),
       syncMs: round(syncMs),
+      lastDeviceMs: round(lastDeviceAt - t0),
+      serverCpuMs: round(serverCpuMs),
       deviceP50Ms: round(percentile(perDevice, 50)),
       deviceP95Ms: round(percentile(perDevice, 95)),
       failures: failed.length,

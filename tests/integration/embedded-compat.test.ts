@@ -111,4 +111,58 @@ describe('CouchDB access answers', () => {
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('ok');
   });
+  it("a member's writes to _local/_security change nobody's rights", async () => {
+    const rep = basicAuth(rep1, 'pw');
+    const before = (await couch.admin$('GET', `/${db}/_security`)).body;
+    const grab = { admins: { names: [rep1], roles: [] }, members: { names: [rep1], roles: [] } };
+    const current = await couch.as(rep, 'GET', `/${db}/_local/_security`);
+    const rev = current.status === 200 ? current.body._rev : undefined;
+    const attempts = [
+      [
+        'PUT',
+        `/${db}/_local/_security`,
+        { ...grab, security: grab, ...(rev ? { _rev: rev } : {}) },
+      ],
+      [
+        'POST',
+        `/${db}`,
+        { _id: '_local/_security', security: grab, ...(rev ? { _rev: rev } : {}) },
+      ],
+      ['POST', `/${db}/_bulk_docs`, { docs: [{ _id: '_local/_security', security: grab }] }],
+      ['DELETE', `/${db}/_local/_security${rev ? `?rev=${rev}` : ''}`, undefined],
+    ] as const;
+    for (const [method, path, body] of attempts) {
+      const r = await couch.as(rep, method, path, body);
+      // CouchDB stores a plain local doc (no effect on access); the embedded server, which
+      // keeps the security object there, refuses.
+      if (!couch.real) expect(r.status, `${method} ${path}`).toBe(403);
+    }
+    expect((await couch.admin$('GET', `/${db}/_security`)).body).toEqual(before);
+    const ddoc = await couch.as(rep, 'PUT', `/${db}/_design/grab`, { views: {} });
+    expect(ddoc.status).toBe(403);
+  });
+
+  it('a _security change applies to the very next request', async () => {
+    const rep = basicAuth(rep2, 'pw');
+    const other = couch.unique('secdb');
+    expect((await couch.admin$('PUT', `/${other}`)).status).toBe(201);
+    const members = (names: string[]) => ({
+      admins: { names: [], roles: [] },
+      members: { names, roles: [] },
+    });
+    try {
+      expect((await couch.admin$('PUT', `/${other}/_security`, members([rep2]))).status).toBe(200);
+      expect((await couch.as(rep, 'GET', `/${other}`)).status).toBe(200);
+      expect((await couch.admin$('PUT', `/${other}/_security`, members([rep1]))).status).toBe(200);
+      expect((await couch.as(rep, 'GET', `/${other}`)).status).toBe(403);
+      expect((await couch.admin$('PUT', `/${other}/_security`, members([rep2]))).status).toBe(200);
+      expect((await couch.as(rep, 'GET', `/${other}`)).status).toBe(200);
+      // A db deleted and created again starts with no members but the admins (CouchDB 3).
+      expect((await couch.admin$('DELETE', `/${other}`)).status).toBe(200);
+      expect((await couch.admin$('PUT', `/${other}`)).status).toBe(201);
+      expect((await couch.as(rep, 'GET', `/${other}`)).status).toBe(403);
+    } finally {
+      await couch.admin$('DELETE', `/${other}`);
+    }
+  });
 });

@@ -23,7 +23,11 @@
  *    (unhandled rejections), bodies large enough to overflow a string (an uncaught
  *    RangeError), JSON nested deep enough to overflow PouchDB's stack, and `$regex` in a
  *    member's `_find` or `_changes` selector (one pattern such as `^(a+)+$` blocks the whole
- *    process).
+ *    process);
+ *  - refuses every write to `_local/_security` (403): the embedded server keeps the security
+ *    object there, so such a write by a member would make them a db admin (CouchDB: a plain
+ *    local doc); `_security` objects are kept in memory (security-cache.ts), which holds
+ *    because every change of one passes here.
  * Who is asking is learned from express-pouchdb's own `GET /_session` with the caller's
  * credentials (cached briefly per credential, and looked up again before a cached identity
  * is refused), so authentication stays the server's.
@@ -39,6 +43,7 @@ import {
 } from './changes-filter';
 import type { DbUpdates } from './db-updates';
 import type { ReplicatorEmulation } from './replicator';
+import { createSecurityCache } from './security-cache';
 import { welcomeDoc } from './welcome';
 
 export interface UserCtx {
@@ -122,6 +127,12 @@ const UNAUTHORIZED_DB = {
   reason: 'You are not authorized to access this db.',
 };
 const NOT_DB_ADMIN = { error: 'forbidden', reason: 'You are not a db or server admin.' };
+/** Where the embedded server keeps a db's security object (pouchdb-security). */
+const SECURITY_DOC_ID = '_local/_security';
+const SECURITY_DOC_WRITE = {
+  error: 'forbidden',
+  reason: `${SECURITY_DOC_ID} holds the security object on the embedded server; change it with PUT /{db}/_security.`,
+};
 const INVALID_JSON = { error: 'bad_request', reason: 'invalid UTF-8 JSON' };
 const TOO_LARGE = { error: 'too_large', reason: 'the request entity is too large' };
 const NOT_AN_OBJECT = { error: 'bad_request', reason: 'Document must be a JSON object' };
@@ -195,8 +206,14 @@ function inList(ctx: UserCtx, list?: { names?: string[]; roles?: string[] }): bo
   );
 }
 
-/** CouchDB's rule: a db with no member names/roles is open to everyone; else members and db admins only. */
+/**
+ * CouchDB's rule: a db with no member names/roles is open to everyone; else members and db admins
+ * only. A db whose `_security` was never set is CouchDB 3's default (`[couchdb] default_security
+ * = admin_only`, written at creation): server admins only. The embedded server stores nothing at
+ * creation, so an object with neither `members` nor `admins` is taken as that default.
+ */
 export function isMember(ctx: UserCtx, sec: SecurityObject): boolean {
+  if (sec.members === undefined && sec.admins === undefined) return false;
   const members = sec.members ?? {};
   const open = (members.names ?? []).length === 0 && (members.roles ?? []).length === 0;
   return open || inList(ctx, sec.members) || inList(ctx, sec.admins);
@@ -316,10 +333,11 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     return lookup(path, { authorization: opts.adminAuthorization });
   }
 
-  async function security(db: string): Promise<SecurityObject | null> {
+  const securityCache = createSecurityCache(async (db: string) => {
     const { status, body } = await adminGet(`/${encodeURIComponent(db)}/_security`);
     return status === 200 ? (body as SecurityObject) : null;
-  }
+  });
+  const security = (db: string) => securityCache.get(db);
 
   /** The design doc `_design/<name>` of a db, or null when it does not exist. */
   async function designDoc(db: string, name: string): Promise<Obj | null> {
@@ -627,6 +645,18 @@ export function createCompat(opts: CompatOptions): CompatHandler {
       send(res, answer.status, answer.body);
       return false;
     }
+    const written =
+      isDocWrite && method === 'POST'
+        ? [body]
+        : second === '_bulk_docs'
+          ? isObj(body) && Array.isArray(body.docs)
+            ? body.docs
+            : []
+          : [];
+    if (written.some((doc) => isObj(doc) && doc._id === SECURITY_DOC_ID)) {
+      send(res, 403, SECURITY_DOC_WRITE);
+      return false;
+    }
     if (isDocWrite && method === 'POST' && !access.dbAdmin) {
       const id = (body as Obj)._id;
       if (typeof id === 'string' && id.startsWith('_design/')) {
@@ -774,6 +804,13 @@ export function createCompat(opts: CompatOptions): CompatHandler {
       send(res, 413, TOO_LARGE, true);
       return false;
     }
+    if (first && !first.startsWith('_')) {
+      if (writesSecurityDoc(target, req)) {
+        send(res, 403, SECURITY_DOC_WRITE);
+        return false;
+      }
+      if (changesSecurity(target)) res.once('finish', securityCache.changing(first));
+    }
     const access = await check(req, res, target);
     if (!access) return false;
     if (access.unauthenticated) return true; // express-pouchdb answers 401, as CouchDB does
@@ -920,6 +957,23 @@ function isDocPut({ method, segments }: Target): boolean {
   }
   if (segments.length === 2) return !PUT_ENDPOINTS.has(second);
   return segments.length === 3 && (second === '_design' || second === '_local');
+}
+
+/** A write of `_local/_security` by URL: `PUT`, `DELETE`, or `COPY` onto it. */
+function writesSecurityDoc({ method, segments }: Target, req: IncomingMessage): boolean {
+  if (method === 'COPY')
+    return destination(req).replace(/^\/+/, '').split('?')[0] === SECURITY_DOC_ID;
+  return (
+    (method === 'PUT' || method === 'DELETE') &&
+    segments.length === 3 &&
+    `${segments[1]}/${segments[2]}` === SECURITY_DOC_ID
+  );
+}
+
+/** A request that may change a db's security object: `PUT /db/_security`, `PUT`/`DELETE /db`. */
+function changesSecurity({ method, segments }: Target): boolean {
+  if (segments.length === 1) return method === 'PUT' || method === 'DELETE';
+  return segments.length === 2 && segments[1] === '_security' && method === 'PUT';
 }
 
 /** `POST /db`: a new document. */

@@ -262,7 +262,10 @@ export function createProvisioner(opts: ProvisionerOptions) {
         merge(report, await onePerPerson(s, () => provisionPerson(sup, teamOf(sup))));
       }
     }
-    for (const { name, before } of moved) await opts.onPersonChanged?.(name, before);
+    // A few at a time: the last of a large batch should not wait for everyone else's backfill.
+    await forEachLimited(moved, opts.concurrency ?? 8, ({ name, before }) =>
+      Promise.resolve(opts.onPersonChanged?.(name, before)),
+    );
     return report;
   }
 

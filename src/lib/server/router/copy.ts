@@ -64,6 +64,19 @@ async function askMissing(
   return missing;
 }
 
+/** Options of {@link copyRevisions}. */
+export interface CopyOptions {
+  /** Target dbs written at once (default 4). */
+  concurrency?: number;
+  /** False: send every planned revision without asking `_revs_diff` first. */
+  ask?: boolean;
+  /**
+   * Told what is about to be written into each target, before the write: the write's own echo
+   * (a `_db_updates` event, a master change) can arrive before the write's answer does.
+   */
+  writing?: (db: string, revs: { id: string; rev: string }[]) => void;
+}
+
 /**
  * Copies what each target of `plan` lacks from `source`. `ask: false` skips `_revs_diff` and
  * sends every planned revision: for a few fresh changes the targets lack anyway (a revision a
@@ -73,7 +86,7 @@ export async function copyRevisions(
   couch: AdminCouch,
   source: string,
   plan: CopyPlan,
-  opts: { concurrency?: number; ask?: boolean } = {},
+  opts: CopyOptions = {},
 ): Promise<CopyResult> {
   const concurrency = opts.concurrency ?? 4;
   const missing =
@@ -109,6 +122,8 @@ export async function copyRevisions(
       }
     }
     if (!docs.length) return;
+    const revs = docs.map((d) => ({ id: d._id, rev: d._rev }));
+    opts.writing?.(db, revs);
     const errors = await couch.request<{ id: string; error?: string; reason?: string }[]>(
       'POST',
       `${dbPath(db)}/_bulk_docs`,
@@ -122,10 +137,7 @@ export async function copyRevisions(
         message: `${failed.length} revisions were refused by ${db}: ${failed[0].id}: ${failed[0].error} ${failed[0].reason ?? ''}`,
       });
     }
-    written.set(
-      db,
-      docs.map((d) => ({ id: d._id, rev: d._rev })),
-    );
+    written.set(db, revs);
   });
   return { written, gone: all.length - fetched.size };
 }

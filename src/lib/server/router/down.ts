@@ -9,7 +9,14 @@ import { accountRecipientsOfStop, isRoutableId, recipientsOf } from '../../domai
 import { dbPath, type AdminCouch } from '../couch/admin-http';
 import { userDbName } from '../provision/names';
 import { ROUTER_DESIGN } from './design';
-import { copyRevisions, FRESH_BATCH, planAdd, type CopyPlan, type CopyResult } from './copy';
+import {
+  copyRevisions,
+  FRESH_BATCH,
+  planAdd,
+  type CopyOptions,
+  type CopyPlan,
+  type CopyResult,
+} from './copy';
 import type { EchoSet } from './echo';
 
 type Doc = Record<string, unknown> & { _id: string; _rev: string };
@@ -29,6 +36,8 @@ export interface RouteContext {
   directory: () => Directory;
   /** Revisions written into master by the up direction: not routed back to where they came from. */
   echo: EchoSet;
+  /** Told of each copy into a user db before it is written (the up direction skips it). */
+  writing: NonNullable<CopyOptions['writing']>;
   concurrency: number;
 }
 
@@ -74,7 +83,10 @@ async function copyStopAccounts(
     const rev = revs.get(id);
     if (rev) for (const name of names) planAdd(plan, userDbName(name), id, [rev]);
   }
-  return copyRevisions(ctx.couch, ctx.masterDb, plan, { concurrency: ctx.concurrency });
+  return copyRevisions(ctx.couch, ctx.masterDb, plan, {
+    concurrency: ctx.concurrency,
+    writing: ctx.writing,
+  });
 }
 
 /**
@@ -146,6 +158,7 @@ export async function routeRows(
   const result = await copyRevisions(ctx.couch, ctx.masterDb, plan, {
     concurrency: ctx.concurrency,
     ask: !!onlyTo || rows.length > FRESH_BATCH,
+    writing: ctx.writing,
   });
   for (const [db, revs] of first?.written ?? []) {
     result.written.set(db, [...revs, ...(result.written.get(db) ?? [])]);
@@ -156,15 +169,16 @@ export async function routeRows(
 
 /**
  * Routes every doc related to `people` (by master's router view) to those of `recipients` who
- * should see it: what a person who joined, or moved team, needs in their db.
+ * should see it: what a person who joined, or moved team, needs in their db. Returns the
+ * revisions written, per db.
  */
 export async function backfill(
   ctx: RouteContext,
   people: string[],
   recipients: ReadonlySet<string>,
   pageSize = 500,
-): Promise<number> {
-  let copied = 0;
+): Promise<CopyResult['written']> {
+  const written: CopyResult['written'] = new Map();
   for (const person of people) {
     let startDocId: string | undefined;
     for (;;) {
@@ -186,10 +200,10 @@ export async function backfill(
         .filter((r) => r.doc)
         .map((r) => ({ id: r.id, seq: 0, changes: [{ rev: r.doc!._rev }], doc: r.doc }));
       const res = await routeRows(ctx, changeRows, recipients);
-      for (const revs of res.written.values()) copied += revs.length;
+      for (const [db, revs] of res.written) written.set(db, [...(written.get(db) ?? []), ...revs]);
       if (page.rows.length <= pageSize) break;
       startDocId = page.rows[pageSize].id;
     }
   }
-  return copied;
+  return written;
 }

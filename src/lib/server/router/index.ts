@@ -110,6 +110,9 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
     masterDb,
     directory: () => people.directory(),
     echo: upEcho,
+    writing: (db, revs) => {
+      for (const { id, rev } of revs) downEcho.add(db, id, rev);
+    },
     concurrency,
   };
   const upCtx: UpContext = {
@@ -132,12 +135,9 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
   const lagTracker = createLagTracker(couch, masterDb);
   const gate = createPauseGate();
 
-  /** Records what a down batch wrote, so the up direction does not read it back. */
-  function noteDown(written: Map<string, { id: string; rev: string }[]>) {
-    for (const [db, revs] of written) {
-      for (const { id, rev } of revs) downEcho.add(db, id, rev);
-      stats.revsDown += revs.length;
-    }
+  /** Counts what a down batch or backfill wrote (its echoes were noted before each write). */
+  function countDown(written: Map<string, { id: string; rev: string }[]>) {
+    for (const revs of written.values()) stats.revsDown += revs.length;
   }
 
   // ---- down: master -> user dbs ----
@@ -171,7 +171,7 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
           downBusy = true;
           const routed = await routeRows(routeCtx, res.results);
           stats.routedDocs += routed.routed;
-          noteDown(routed.written);
+          countDown(routed.written);
         }
         downSeq = String(res.last_seq);
         if (res.results.length < batchSize) lagTracker.downCaughtUp(readAt);
@@ -354,10 +354,10 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
       if (after.role === 'rep') {
         // The rep's own db, and the supervisors of the team they joined.
         const to = new Set([name, ...dir.supervisorsOf(after.team)]);
-        await backfill(ctx, [name], to);
+        countDown(await backfill(ctx, [name], to));
       } else {
         // A supervisor sees the team's reps' docs (and their own).
-        await backfill(ctx, [name, ...dir.repsOf(after.team)], new Set([name]));
+        countDown(await backfill(ctx, [name, ...dir.repsOf(after.team)], new Set([name])));
       }
     },
     touch,

@@ -53,11 +53,12 @@ export async function catchUp(
       const copied = await copyRevisions(ctx.couch, db, plan, {
         concurrency: 1,
         ask: res.results.length > FRESH_BATCH,
+        // Keyed by the user db the revisions came from: the down direction skips them there.
+        writing: (_master, revs) => {
+          for (const { id, rev } of revs) ctx.upEcho.add(db, id, rev);
+        },
       });
-      for (const { id, rev } of copied.written.get(ctx.masterDb) ?? []) {
-        ctx.upEcho.add(db, id, rev);
-        written += 1;
-      }
+      written += copied.written.get(ctx.masterDb)?.length ?? 0;
     }
     seq = String(res.last_seq);
     if (res.results.length < ctx.batchSize) return { seq, written };
