@@ -139,6 +139,19 @@ describe('brute force on POST /couch/_session', () => {
     expect(anonymous.status).toBe(200);
   });
 
+  it('a device credential (a random secret, nothing to guess) is never held: 401 every time', async () => {
+    const enrolled = await enrol(s.rep1.name, s.rep1.password, '192.0.2.41');
+    expect(enrolled.status).toBe(201);
+    const device = enrolled.body.credentials as { username: string; password: string };
+    const get = (password: string) =>
+      s.couch('GET', `/${s.rep1.db}`, {
+        auth: basicAuth(device.username, password),
+        headers: from('192.0.2.41'),
+      });
+    for (let i = 0; i < 8; i++) expect((await get(`wrong-${i}`)).status).toBe(401);
+    expect((await get(device.password)).status).toBe(200);
+  });
+
   it("/metrics: guessing an admin's password or the token is slowed the same way", async () => {
     const scrape = (auth: string) =>
       s.app('GET', '/metrics', { auth, headers: from('192.0.2.50') });

@@ -12,6 +12,7 @@ import { enrolDevice, enrolErrorResponse, parseEnrolRequest } from './enrol';
 import { requestIdOf, requestLog, silentLogger, type Logger } from './log';
 import type { EnrolmentResult, OutpostMetrics } from './ops/metrics';
 import { metricsRoute } from './ops/metrics-route';
+import { isDeviceUser } from './provision/names';
 import type { Provisioner } from './provision/provision';
 import type { Revocations } from './revocations';
 import {
@@ -182,7 +183,10 @@ export function createApp({
       }
       if (req.method !== 'POST' || req.path !== '/_session') {
         const name = basicAuthName(req.get('authorization'));
-        if (name === null) return proxy(req, res);
+        // A device credential's secret is 24 random bytes (enrolment): there is nothing to
+        // guess, so it is not limited, and a refused one stays CouchDB's 401 (a revoked device
+        // learns it was signed out, instead of being told to wait and try again).
+        if (name === null || isDeviceUser(name)) return proxy(req, res);
         // A Basic credential is a password check too: limited like a sign-in.
         const address = clientAddress(req);
         const wait = limiter.waitMs(name, address);

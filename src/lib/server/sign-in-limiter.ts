@@ -1,7 +1,8 @@
 /**
  * Slows password guessing on the sign-in routes (`POST /api/enrol`, `POST /couch/_session`) and
  * on every request that carries a password of its own (`Authorization: Basic` on `/couch/*` and
- * `/metrics`: without it, any CouchDB path answered 401 or 200 to a guess at full speed):
+ * `/metrics`: without it, any CouchDB path answered 401 or 200 to a guess at full speed; a
+ * device credential's random secret is not limited, see app.ts):
  * failed sign-ins are counted per name and per client address, and after a few free failures
  * each further attempt waits for a delay that doubles with every failure, up to a short cap.
  * While it waits, an attempt is answered 429 without its password being checked (so guesses do
