@@ -337,7 +337,6 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     const { status, body } = await adminGet(`/${encodeURIComponent(db)}/_security`);
     return status === 200 ? (body as SecurityObject) : null;
   });
-  const security = (db: string) => securityCache.get(db);
 
   /** The design doc `_design/<name>` of a db, or null when it does not exist. */
   async function designDoc(db: string, name: string): Promise<Obj | null> {
@@ -413,7 +412,7 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     if (segments.length === 1 && (method === 'PUT' || method === 'DELETE')) {
       return refuse(401, NOT_SERVER_ADMIN);
     }
-    const sec = await security(first);
+    const sec = await securityCache.get(first);
     if (sec === null) return { serverAdmin: false, dbAdmin: false }; // missing db: express-pouchdb answers 404 like CouchDB
     if (!isMember(ctx, sec)) {
       return refuse(ctx.name ? 403 : 401, ctx.name ? FORBIDDEN_DB : UNAUTHORIZED_DB);
@@ -645,18 +644,6 @@ export function createCompat(opts: CompatOptions): CompatHandler {
       send(res, answer.status, answer.body);
       return false;
     }
-    const written =
-      isDocWrite && method === 'POST'
-        ? [body]
-        : second === '_bulk_docs'
-          ? isObj(body) && Array.isArray(body.docs)
-            ? body.docs
-            : []
-          : [];
-    if (written.some((doc) => isObj(doc) && doc._id === SECURITY_DOC_ID)) {
-      send(res, 403, SECURITY_DOC_WRITE);
-      return false;
-    }
     if (isDocWrite && method === 'POST' && !access.dbAdmin) {
       const id = (body as Obj)._id;
       if (typeof id === 'string' && id.startsWith('_design/')) {
@@ -688,6 +675,7 @@ export function createCompat(opts: CompatOptions): CompatHandler {
     if (id.startsWith('_') && !/^_(design|local)\/./.test(id)) {
       return { status: 400, body: UNDERSCORE_ID };
     }
+    if (id === SECURITY_DOC_ID) return { status: 403, body: SECURITY_DOC_WRITE };
     if (rawBytes > maxDocumentBytes && docBytes(doc) > maxDocumentBytes) {
       // CouchDB names the id from the body; a PUT body without `_id` gives "".
       return {
@@ -959,12 +947,15 @@ function isDocPut({ method, segments }: Target): boolean {
   return segments.length === 3 && (second === '_design' || second === '_local');
 }
 
-/** A write of `_local/_security` by URL: `PUT`, `DELETE`, or `COPY` onto it. */
+/**
+ * A write of `_local/_security` without a body: `DELETE`, or `COPY` onto it (a `PUT`, `POST` or
+ * `_bulk_docs` of it is refused with the other document checks, in `docProblem`).
+ */
 function writesSecurityDoc({ method, segments }: Target, req: IncomingMessage): boolean {
   if (method === 'COPY')
     return destination(req).replace(/^\/+/, '').split('?')[0] === SECURITY_DOC_ID;
   return (
-    (method === 'PUT' || method === 'DELETE') &&
+    method === 'DELETE' &&
     segments.length === 3 &&
     `${segments[1]}/${segments[2]}` === SECURITY_DOC_ID
   );

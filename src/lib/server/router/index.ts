@@ -135,11 +135,6 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
   const lagTracker = createLagTracker(couch, masterDb);
   const gate = createPauseGate();
 
-  /** Counts what a down batch or backfill wrote (its echoes were noted before each write). */
-  function countDown(written: Map<string, { id: string; rev: string }[]>) {
-    for (const revs of written.values()) stats.revsDown += revs.length;
-  }
-
   // ---- down: master -> user dbs ----
   let downSeq: string | null = null;
   let downBusy = false;
@@ -171,7 +166,7 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
           downBusy = true;
           const routed = await routeRows(routeCtx, res.results);
           stats.routedDocs += routed.routed;
-          countDown(routed.written);
+          for (const revs of routed.written.values()) stats.revsDown += revs.length;
         }
         downSeq = String(res.last_seq);
         if (res.results.length < batchSize) lagTracker.downCaughtUp(readAt);
@@ -354,10 +349,10 @@ export function startRouter(opts: RouterOptions): ChangeRouter {
       if (after.role === 'rep') {
         // The rep's own db, and the supervisors of the team they joined.
         const to = new Set([name, ...dir.supervisorsOf(after.team)]);
-        countDown(await backfill(ctx, [name], to));
+        stats.revsDown += await backfill(ctx, [name], to);
       } else {
         // A supervisor sees the team's reps' docs (and their own).
-        countDown(await backfill(ctx, [name, ...dir.repsOf(after.team)], new Set([name])));
+        stats.revsDown += await backfill(ctx, [name, ...dir.repsOf(after.team)], new Set([name]));
       }
     },
     touch,
